@@ -1,0 +1,71 @@
+/*
+ * pyactx.h -- the Python-free C core of pyactx.
+ *
+ * Every kernel is written once, in a family file under kernels/, against the
+ * type-generic vocabulary of _typegen.h (T, PYACTX_FN, M(...), C(...)), and
+ * included here once per floating type:
+ *
+ *     double       suffix _d   libm: exp, expm1, erfc, ...
+ *     long double  suffix _l   libm: expl, expm1l, erfcl, ...
+ *
+ * float32 kernels (suffix _f) evaluate the double kernel and round once, so
+ * they are within 0.5 ULP + a vanishing double-rounding term of the exact
+ * value.  float16 (uint16_t bit patterns) goes through double the same way
+ * (see pyactx_half.h).
+ *
+ * Naming (mirrors pyactx/_spec.py, the single table every list derives from):
+ *   unary : T pyactx_<name>_<s>(T x),      T pyactx_<name>_grad_<s>(T x)
+ *   param : T pyactx_<name>_<s>(T x, T p), T pyactx_<name>_grad_<s>(T x, T p)
+ *   gate  : T pyactx_<name>_<s>(T a, T b),
+ *           void pyactx_<name>_grad_<s>(T a, T b, T *da, T *db)
+ *   pair  : T pyactx_<name>_<s>(T x, T t), T pyactx_<name>_grad_<s>(T x, T t)
+ *   rows  : softmax family, see kernels/softmax.inc
+ *
+ * Floating-point flags: kernels raise invalid only for a domain error (e.g.
+ * logit(2)), divide-by-zero only at a pole (logit(0)), overflow only when a
+ * finite input has an infinite result; NaN inputs raise nothing.  They may
+ * raise underflow (tails evaluated through a tiny exp); callers that report
+ * flags (the NumPy loops) clear it, since the results stay accurate there.
+ */
+#ifndef PYACTX_H
+#define PYACTX_H
+
+#include <math.h>
+#include <fenv.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <float.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PYACTX_INLINE static inline
+
+/* ---------------------------------------------------------------- double */
+#define PYACTX_T double
+#define PYACTX_S d
+#include "pyactx/_typegen.h"
+#include "pyactx/kernels/all.inc"
+#include "pyactx/_typegen_end.h"
+#undef PYACTX_T
+#undef PYACTX_S
+
+/* ----------------------------------------------------------- long double */
+#define PYACTX_T long double
+#define PYACTX_S l
+#define PYACTX_LONG_DOUBLE 1
+#include "pyactx/_typegen.h"
+#include "pyactx/kernels/all.inc"
+#include "pyactx/_typegen_end.h"
+#undef PYACTX_LONG_DOUBLE
+#undef PYACTX_T
+#undef PYACTX_S
+
+#include "pyactx/pyactx_float.h"
+#include "pyactx/pyactx_half.h"
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PYACTX_H */

@@ -1,0 +1,460 @@
+"""The single source of truth: every function pyactx provides, declared once.
+
+This module is plain data and must stay importable without NumPy and without
+the compiled extension: ``setup.py`` executes it (by path) to generate the C
+registration table ``csrc/generated/pyactx_table.inc``, the Python package
+builds its registry (``pyactx.ACTIVATIONS``) and its keyword wrappers from it,
+and the tests, the README table and the notebooks iterate over it.
+
+Adding an activation means one entry here plus its kernel in
+``csrc/include/pyactx/kernels/``.
+
+Naming contract with the C core (see ``csrc/include/pyactx/pyactx.h``):
+
+* ``unary``  : ``T pyactx_<name>_<s>(T x)`` and ``T pyactx_<name>_grad_<s>(T x)``
+* ``param``  : ``T pyactx_<name>_<s>(T x, T p)`` and the same for ``_grad``
+* ``gate``   : ``T pyactx_<name>_<s>(T a, T b)`` and
+  ``void pyactx_<name>_grad_<s>(T a, T b, T *da, T *db)``
+* ``pair``   : ``T pyactx_<name>_<s>(T x, T t)`` and the same for ``_grad``
+
+where ``<s>`` is ``d`` (double) or ``l`` (long double); float32 and float16
+loops evaluate the double kernel and round once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+INF = float("inf")
+
+#: Loop dtypes, in the order NumPy's type resolver tries them (as for np.exp):
+#: integer and bool inputs therefore promote exactly as they do for np.exp.
+DTYPE_CHARS = "efdg"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: float
+    doc: str
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An elementwise function ``f(x[, p])`` with its derivative ``f_grad``."""
+
+    name: str
+    title: str
+    formula: str            # plain text, evaluable reading
+    latex: str
+    grad_formula: str
+    grad_latex: str
+    output_range: str
+    zero_centred: str       # "yes", "no", "roughly"
+    monotonic: bool
+    smooth: bool            # continuously differentiable everywhere (C^1)
+    bounded: str            # "both", "below", "above", "neither"
+    max_abs_grad: float     # sup |f'(x)| at the default parameter (inf if unbounded)
+    kinks: str              # derivative convention at non-differentiable points
+    notes: str = ""
+    params: Tuple[Param, ...] = ()
+    aliases: Tuple[str, ...] = ()
+    domain: str = "all real x"
+    kind: str = field(default="unary")
+
+    def __post_init__(self):
+        if self.params and self.kind == "unary":
+            object.__setattr__(self, "kind", "param")
+
+
+@dataclass(frozen=True)
+class Binary:
+    """A two-input elementwise function (GLU-family gate or a loss on logits)."""
+
+    name: str
+    title: str
+    inputs: Tuple[str, str]
+    formula: str
+    latex: str
+    grad_formula: str
+    grad_latex: str
+    kind: str               # "gate" (grad has 2 outputs) or "pair" (1 output)
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class GUFunc:
+    """A member of the softmax family, registered as a generalized ufunc."""
+
+    name: str
+    title: str
+    signature: str
+    inputs: Tuple[str, ...]
+    formula: str
+    latex: str
+    notes: str = ""
+    label_input: Optional[int] = None   # index of an integer (class label) input
+
+
+_S2PI = "sqrt(2/pi)"
+
+ACTIVATION_TABLE: Tuple[Activation, ...] = (
+    Activation(
+        name="sigmoid", title="Logistic sigmoid",
+        formula="1 / (1 + exp(-x))", latex=r"\sigma(x)=\frac{1}{1+e^{-x}}",
+        grad_formula="exp(-|x|) / (1 + exp(-|x|))**2  (= s*(1-s), computed without cancellation)",
+        grad_latex=r"\sigma'(x)=\sigma(x)\,\sigma(-x)",
+        output_range="(0, 1)", zero_centred="no", monotonic=True, smooth=True,
+        bounded="both", max_abs_grad=0.25, kinks="none (smooth)",
+        notes="Saturates: sigmoid_grad <= 0.25 everywhere and ~exp(-|x|) in the tails.",
+    ),
+    Activation(
+        name="log_sigmoid", title="Log-sigmoid",
+        formula="min(x, 0) - log1p(exp(-|x|))", latex=r"\log\sigma(x)=-\operatorname{softplus}(-x)",
+        grad_formula="sigmoid(-x)", grad_latex=r"\sigma(-x)",
+        output_range="(-inf, 0)", zero_centred="no", monotonic=True, smooth=True,
+        bounded="above", max_abs_grad=1.0, kinks="none (smooth)",
+    ),
+    Activation(
+        name="tanh", title="Hyperbolic tangent",
+        formula="tanh(x)", latex=r"\tanh x",
+        grad_formula="1 - tanh(x)**2 = 4 e / (1 + e)**2 with e = exp(-2|x|)",
+        grad_latex=r"\operatorname{sech}^2 x",
+        output_range="(-1, 1)", zero_centred="yes", monotonic=True, smooth=True,
+        bounded="both", max_abs_grad=1.0, kinks="none (smooth)",
+    ),
+    Activation(
+        name="relu", title="Rectified linear unit",
+        formula="max(x, 0)", latex=r"\max(x,0)",
+        grad_formula="1 if x > 0 else 0", grad_latex=r"[x>0]",
+        output_range="[0, inf)", zero_centred="no", monotonic=True, smooth=False,
+        bounded="below", max_abs_grad=1.0, kinks="relu_grad(0) = 0 (PyTorch convention)",
+    ),
+    Activation(
+        name="relu6", title="ReLU capped at 6",
+        formula="min(max(x, 0), 6)", latex=r"\min(\max(x,0),6)",
+        grad_formula="1 if 0 < x < 6 else 0", grad_latex=r"[0<x<6]",
+        output_range="[0, 6]", zero_centred="no", monotonic=True, smooth=False,
+        bounded="both", max_abs_grad=1.0, kinks="relu6_grad(0) = relu6_grad(6) = 0 (PyTorch convention)",
+    ),
+    Activation(
+        name="selu", title="Scaled exponential linear unit",
+        formula="lambda * (x if x > 0 else alpha * expm1(x)),  "
+                "alpha = 1.6732632423543772848170429916717, lambda = 1.0507009873554804934193349852946",
+        latex=r"\lambda\begin{cases}x & x>0\\ \alpha(e^x-1) & x\le 0\end{cases}",
+        grad_formula="lambda if x > 0 else lambda * alpha * exp(x)",
+        grad_latex=r"\lambda\begin{cases}1 & x>0\\ \alpha e^x & x\le 0\end{cases}",
+        output_range="(-1.7580993408473766, inf)", zero_centred="roughly", monotonic=True,
+        smooth=False, bounded="below", max_abs_grad=1.7580993408473766,
+        kinks="selu_grad(0) = lambda*alpha (PyTorch convention: the x <= 0 branch)",
+        notes="Self-normalising: keeps zero mean and unit variance through depth for N(0,1) inputs.",
+    ),
+    Activation(
+        name="gelu", title="Gaussian error linear unit (exact)",
+        formula="x * Phi(x) = 0.5 * x * erfc(-x / sqrt(2))",
+        latex=r"x\,\Phi(x)=\tfrac{x}{2}\operatorname{erfc}\!\left(-\tfrac{x}{\sqrt2}\right)",
+        grad_formula="Phi(x) + x * phi(x),  phi(x) = exp(-x**2/2) / sqrt(2*pi)",
+        grad_latex=r"\Phi(x)+x\,\varphi(x)",
+        output_range="[-0.16997120..., inf)", zero_centred="roughly", monotonic=False,
+        smooth=True, bounded="below", max_abs_grad=1.1289041451851547, kinks="none (smooth)",
+        notes="For x << 0 it is evaluated through erfc, so gelu(-10) = -7.62e-23, not 0.",
+    ),
+    Activation(
+        name="gelu_tanh", title="GELU, tanh approximation",
+        formula="0.5 * x * (1 + tanh(u)) = x * sigmoid(2u),  u = sqrt(2/pi) * (x + 0.044715 * x**3)",
+        latex=r"\tfrac{x}{2}\left(1+\tanh\!\left(\sqrt{2/\pi}\,(x+0.044715x^3)\right)\right)",
+        grad_formula="s + x * s * (1 - s) * 2u',  s = sigmoid(2u), u' = sqrt(2/pi) * (1 + 3*0.044715*x**2)",
+        grad_latex=r"\sigma(2u)+x\,\sigma(2u)\,\sigma(-2u)\,2u'(x)",
+        output_range="[-0.17004075..., inf)", zero_centred="roughly", monotonic=False,
+        smooth=True, bounded="below", max_abs_grad=1.128993068658772, kinks="none (smooth)",
+        notes="The constant 0.044715 is taken as the exact decimal; the tails use double-double arguments.",
+    ),
+    Activation(
+        name="silu", title="Sigmoid linear unit (swish with beta = 1)",
+        formula="x * sigmoid(x)", latex=r"x\,\sigma(x)",
+        grad_formula="sigmoid(x) * (1 + x * sigmoid(-x))",
+        grad_latex=r"\sigma(x)\left(1+x\,\sigma(-x)\right)",
+        output_range="[-0.27846454276107380, inf)", zero_centred="roughly", monotonic=False,
+        smooth=True, bounded="below", max_abs_grad=1.099839320128867, kinks="none (smooth)",
+    ),
+    Activation(
+        name="mish", title="Mish",
+        formula="x * tanh(softplus(x))", latex=r"x\tanh(\ln(1+e^x))",
+        grad_formula="tanh(sp) + x * sech(sp)**2 * sigmoid(x),  sp = softplus(x)",
+        grad_latex=r"\tanh(\mathrm{sp}(x))+x\,\operatorname{sech}^2(\mathrm{sp}(x))\,\sigma(x)",
+        output_range="[-0.30884341..., inf)", zero_centred="roughly", monotonic=False,
+        smooth=True, bounded="below", max_abs_grad=1.088498161251728, kinks="none (smooth)",
+    ),
+    Activation(
+        name="softsign", title="Softsign",
+        formula="x / (1 + |x|)", latex=r"\frac{x}{1+|x|}",
+        grad_formula="1 / (1 + |x|)**2", grad_latex=r"\frac{1}{(1+|x|)^2}",
+        output_range="(-1, 1)", zero_centred="yes", monotonic=True, smooth=True,
+        bounded="both", max_abs_grad=1.0, kinks="none (C^1; the second derivative jumps at 0)",
+    ),
+    Activation(
+        name="hard_sigmoid", title="Hard sigmoid",
+        formula="relu6(x + 3) / 6", latex=r"\frac{\min(\max(x+3,0),6)}{6}",
+        grad_formula="1/6 if -3 < x < 3 else 0", grad_latex=r"\tfrac16[-3<x<3]",
+        output_range="[0, 1]", zero_centred="no", monotonic=True, smooth=False,
+        bounded="both", max_abs_grad=1.0 / 6.0,
+        kinks="hard_sigmoid_grad(-3) = hard_sigmoid_grad(3) = 0 (PyTorch convention)",
+        notes="PyTorch/JAX/Keras-3 definition; Keras 2 used clip(0.2x + 0.5, 0, 1).",
+    ),
+    Activation(
+        name="hard_silu", title="Hard SiLU (hard swish)",
+        formula="x * relu6(x + 3) / 6", latex=r"x\,\frac{\min(\max(x+3,0),6)}{6}",
+        grad_formula="0 if x < -3 else (x/3 + 1/2 if x <= 3 else 1)",
+        grad_latex=r"\begin{cases}0&x<-3\\ x/3+1/2&-3\le x\le3\\ 1&x>3\end{cases}",
+        output_range="[-0.375, inf)", zero_centred="no", monotonic=False, smooth=False,
+        bounded="below", max_abs_grad=1.5,
+        kinks="hard_silu_grad(-3) = -1/2, hard_silu_grad(3) = 3/2 (PyTorch convention)",
+        aliases=("hard_swish",),
+    ),
+    Activation(
+        name="hard_tanh", title="Hard tanh",
+        formula="min(max(x, -1), 1)", latex=r"\min(\max(x,-1),1)",
+        grad_formula="1 if -1 < x < 1 else 0", grad_latex=r"[-1<x<1]",
+        output_range="[-1, 1]", zero_centred="yes", monotonic=True, smooth=False,
+        bounded="both", max_abs_grad=1.0,
+        kinks="hard_tanh_grad(-1) = hard_tanh_grad(1) = 0 (PyTorch convention)",
+    ),
+    Activation(
+        name="tanhshrink", title="Tanhshrink",
+        formula="x - tanh(x)", latex=r"x-\tanh x",
+        grad_formula="tanh(x)**2", grad_latex=r"\tanh^2 x",
+        output_range="(-inf, inf)", zero_centred="yes", monotonic=True, smooth=True,
+        bounded="neither", max_abs_grad=1.0, kinks="none (smooth)",
+        notes="Near 0 it is evaluated by a continued fraction, so tanhshrink(1e-3) = 3.33e-10 "
+              "has no cancellation.",
+    ),
+    Activation(
+        name="logit", title="Logit (inverse of the sigmoid)",
+        formula="log(p / (1 - p))", latex=r"\ln\frac{p}{1-p}",
+        grad_formula="1 / (p * (1 - p))", grad_latex=r"\frac{1}{p(1-p)}",
+        output_range="(-inf, inf)", zero_centred="yes (odd about p = 1/2)", monotonic=True,
+        smooth=True, bounded="neither", max_abs_grad=INF,
+        kinks="none on (0, 1); poles at 0 and 1 (divide-by-zero, +-inf); NaN with "
+              "invalid outside [0, 1]",
+        domain="0 <= p <= 1",
+    ),
+    # ----- with one parameter --------------------------------------------
+    Activation(
+        name="leaky_relu", title="Leaky ReLU",
+        formula="x if x > 0 else negative_slope * x",
+        latex=r"\begin{cases}x&x>0\\ a\,x&x\le0\end{cases}",
+        grad_formula="1 if x > 0 else negative_slope",
+        grad_latex=r"\begin{cases}1&x>0\\ a&x\le0\end{cases}",
+        output_range="(-inf, inf)", zero_centred="roughly", monotonic=True, smooth=False,
+        bounded="neither", max_abs_grad=1.0,
+        kinks="leaky_relu_grad(0) = negative_slope (PyTorch convention)",
+        params=(Param("negative_slope", 0.01, "slope for x <= 0"),),
+    ),
+    Activation(
+        name="elu", title="Exponential linear unit",
+        formula="x if x > 0 else alpha * expm1(x)",
+        latex=r"\begin{cases}x&x>0\\ \alpha(e^x-1)&x\le0\end{cases}",
+        grad_formula="1 if x > 0 else alpha * exp(x)",
+        grad_latex=r"\begin{cases}1&x>0\\ \alpha e^x&x\le0\end{cases}",
+        output_range="(-alpha, inf)", zero_centred="roughly", monotonic=True, smooth=True,
+        bounded="below", max_abs_grad=1.0,
+        kinks="elu_grad(0) = alpha (PyTorch convention); C^1 only for alpha = 1",
+        params=(Param("alpha", 1.0, "saturation value -alpha for x -> -inf"),),
+    ),
+    Activation(
+        name="celu", title="Continuously differentiable ELU",
+        formula="max(x, 0) + min(0, alpha * expm1(x / alpha))",
+        latex=r"\max(0,x)+\min\!\left(0,\alpha\left(e^{x/\alpha}-1\right)\right)",
+        grad_formula="1 if x > 0 else exp(x / alpha)",
+        grad_latex=r"\begin{cases}1&x>0\\ e^{x/\alpha}&x\le0\end{cases}",
+        output_range="(-alpha, inf)", zero_centred="roughly", monotonic=True, smooth=True,
+        bounded="below", max_abs_grad=1.0, kinks="celu_grad(0) = 1",
+        params=(Param("alpha", 1.0, "saturation value -alpha for x -> -inf (alpha > 0)"),),
+    ),
+    Activation(
+        name="swish", title="Swish",
+        formula="x * sigmoid(beta * x)", latex=r"x\,\sigma(\beta x)",
+        grad_formula="s * (1 + beta * x * (1 - s)),  s = sigmoid(beta * x)",
+        grad_latex=r"\sigma(\beta x)\left(1+\beta x\,\sigma(-\beta x)\right)",
+        output_range="[-0.2785/beta, inf) for beta > 0", zero_centred="roughly", monotonic=False,
+        smooth=True, bounded="below", max_abs_grad=1.099839320128867, kinks="none (smooth)",
+        params=(Param("beta", 1.0, "inverse temperature; beta = 1 is silu"),),
+    ),
+    Activation(
+        name="softplus", title="Softplus",
+        formula="log1p(exp(beta * x)) / beta", latex=r"\frac{1}{\beta}\ln\left(1+e^{\beta x}\right)",
+        grad_formula="sigmoid(beta * x)", grad_latex=r"\sigma(\beta x)",
+        output_range="(0, inf)", zero_centred="no", monotonic=True, smooth=True,
+        bounded="below", max_abs_grad=1.0, kinks="none (smooth)",
+        notes="Exact for every x: no 'threshold' switch to the identity as in PyTorch.",
+        params=(Param("beta", 1.0, "sharpness; the kink of relu is approached as beta -> inf"),),
+    ),
+    Activation(
+        name="softshrink", title="Soft shrinkage",
+        formula="x - lambd if x > lambd else (x + lambd if x < -lambd else 0)",
+        latex=r"\operatorname{sign}(x)\max(|x|-\lambda,0)",
+        grad_formula="1 if |x| > lambd else 0", grad_latex=r"[|x|>\lambda]",
+        output_range="(-inf, inf)", zero_centred="yes", monotonic=True, smooth=False,
+        bounded="neither", max_abs_grad=1.0,
+        kinks="softshrink_grad(+-lambd) = 0 (PyTorch convention)",
+        params=(Param("lambd", 0.5, "half-width of the dead zone (lambd >= 0)"),),
+    ),
+    Activation(
+        name="hardshrink", title="Hard shrinkage",
+        formula="x if |x| > lambd else 0", latex=r"x\,[|x|>\lambda]",
+        grad_formula="1 if |x| > lambd else 0", grad_latex=r"[|x|>\lambda]",
+        output_range="(-inf, inf)", zero_centred="yes", monotonic=True, smooth=False,
+        bounded="neither", max_abs_grad=1.0,
+        kinks="discontinuous at +-lambd; hardshrink_grad(+-lambd) = 0 (PyTorch convention)",
+        params=(Param("lambd", 0.5, "half-width of the dead zone (lambd >= 0)"),),
+    ),
+    Activation(
+        name="squareplus", title="Squareplus",
+        formula="(x + sqrt(x**2 + b)) / 2", latex=r"\frac{x+\sqrt{x^2+b}}{2}",
+        grad_formula="(1 + x / sqrt(x**2 + b)) / 2", grad_latex=r"\frac12\left(1+\frac{x}{\sqrt{x^2+b}}\right)",
+        output_range="(0, inf) for b > 0", zero_centred="no", monotonic=True, smooth=True,
+        bounded="below", max_abs_grad=1.0,
+        kinks="none for b > 0; b = 0 gives relu with squareplus_grad(0) = 1/2; NaN with "
+              "invalid where x**2 + b < 0",
+        notes="For x << 0 it uses the conjugate form b / (2 (sqrt(x**2 + b) - x)): no cancellation.",
+        params=(Param("b", 4.0, "curvature at 0 (b >= 0)"),),
+    ),
+)
+
+BINARY_TABLE: Tuple[Binary, ...] = (
+    Binary(
+        name="glu", title="Gated linear unit gate", inputs=("a", "b"),
+        formula="a * sigmoid(b)", latex=r"a\,\sigma(b)",
+        grad_formula="(sigmoid(b), a * sigmoid(b) * sigmoid(-b))",
+        grad_latex=r"\left(\sigma(b),\;a\,\sigma(b)\sigma(-b)\right)", kind="gate",
+    ),
+    Binary(
+        name="swiglu", title="SwiGLU gate", inputs=("a", "b"),
+        formula="silu(a) * b", latex=r"\operatorname{silu}(a)\,b",
+        grad_formula="(silu_grad(a) * b, silu(a))",
+        grad_latex=r"\left(\operatorname{silu}'(a)\,b,\;\operatorname{silu}(a)\right)", kind="gate",
+    ),
+    Binary(
+        name="geglu", title="GEGLU gate", inputs=("a", "b"),
+        formula="gelu(a) * b", latex=r"\operatorname{gelu}(a)\,b",
+        grad_formula="(gelu_grad(a) * b, gelu(a))",
+        grad_latex=r"\left(\operatorname{gelu}'(a)\,b,\;\operatorname{gelu}(a)\right)", kind="gate",
+    ),
+    Binary(
+        name="binary_cross_entropy", title="Binary cross-entropy from logits", inputs=("x", "t"),
+        formula="t * softplus(-x) + (1 - t) * softplus(x)  (= -t log s - (1-t) log(1-s), s = sigmoid(x))",
+        latex=r"t\,\operatorname{sp}(-x)+(1-t)\operatorname{sp}(x)",
+        grad_formula="sigmoid(x) - t  (evaluated as (1-t) sigmoid(x) - t sigmoid(-x))",
+        grad_latex=r"\sigma(x)-t", kind="pair",
+        notes="Stable for every logit: never forms log(sigmoid(x)).",
+    ),
+)
+
+GUFUNC_TABLE: Tuple[GUFunc, ...] = (
+    GUFunc(
+        name="softmax", title="Softmax", signature="(n)->(n)", inputs=("x",),
+        formula="exp(x - max(x)) / sum(exp(x - max(x)))",
+        latex=r"\frac{e^{x_i}}{\sum_j e^{x_j}}",
+    ),
+    GUFunc(
+        name="log_softmax", title="Log-softmax", signature="(n)->(n)", inputs=("x",),
+        formula="x - logsumexp(x)", latex=r"x_i-\log\sum_j e^{x_j}",
+    ),
+    GUFunc(
+        name="logsumexp", title="Log-sum-exp", signature="(n)->()", inputs=("x",),
+        formula="max(x) + log1p(sum over the others of exp(x - max(x)))",
+        latex=r"\log\sum_j e^{x_j}",
+        notes="An empty axis gives -inf (the log of an empty sum).",
+    ),
+    GUFunc(
+        name="softmax_jacobian", title="Jacobian of softmax", signature="(n)->(n,n)", inputs=("x",),
+        formula="J[i, j] = y_i * (delta_ij - y_j),  y = softmax(x)",
+        latex=r"J_{ij}=y_i(\delta_{ij}-y_j)",
+        notes="Use axes=[(k,), (k1, k2)] to choose axes; axis= is not accepted for two output core dims.",
+    ),
+    GUFunc(
+        name="softmax_vjp", title="Vector-Jacobian product of softmax", signature="(n),(n)->(n)",
+        inputs=("x", "g"), formula="y * (g - sum(y * g)),  y = softmax(x)",
+        latex=r"y_i\left(g_i-\sum_j y_j g_j\right)",
+    ),
+    GUFunc(
+        name="log_softmax_vjp", title="Vector-Jacobian product of log-softmax",
+        signature="(n),(n)->(n)", inputs=("x", "g"),
+        formula="g - softmax(x) * sum(g)", latex=r"g_i-y_i\sum_j g_j",
+    ),
+    GUFunc(
+        name="cross_entropy", title="Cross-entropy of logits and an integer label",
+        signature="(n),()->()", inputs=("logits", "label"),
+        formula="logsumexp(x) - x[label]", latex=r"\log\sum_j e^{x_j}-x_{\ell}",
+        label_input=1,
+        notes="label must be an integer in [-n, n) (negative labels count from the end, as in "
+              "NumPy indexing); otherwise ValueError, and nothing is written.",
+    ),
+    GUFunc(
+        name="cross_entropy_grad", title="Gradient of cross_entropy w.r.t. the logits",
+        signature="(n),()->(n)", inputs=("logits", "label"),
+        formula="softmax(x) - onehot(label)", latex=r"y_i-[i=\ell]",
+        label_input=1,
+        notes="label must be an integer in [-n, n); otherwise ValueError, and nothing is written.",
+    ),
+)
+
+SOFTMAX_ROW_NOTES = (
+    "Rows are reduced along the last axis by default; pass axis= (or axes=) to choose. "
+    "-inf entries give exactly 0; a row of all -inf gives NaN (log_softmax: NaN, logsumexp: -inf); "
+    "a row containing +inf or NaN gives NaN (logsumexp: +inf for +inf without NaN). "
+    "An axis of length 0 gives an empty result (logsumexp: -inf); length 1 gives softmax = 1."
+)
+
+
+# --------------------------------------------------------------------------
+# Docstrings: built here so that the C registration and Python see one text.
+# --------------------------------------------------------------------------
+
+def _param_text(act: Activation) -> str:
+    if not act.params:
+        return ""
+    p = act.params[0]
+    return (f"\n\nParameter ``{p.name}`` (default {p.default!r}): {p.doc}.  The raw ufunc "
+            f"``pyactx.ufuncs.{act.name}`` takes it as a second, broadcastable input; "
+            f"``pyactx.{act.name}(x, {p.name}={p.default!r})`` offers it as a keyword.")
+
+
+def activation_doc(act: Activation) -> str:
+    return (f"{act.title}.\n\n    {act.name}(x) = {act.formula}\n\n"
+            f"Derivative: pyactx.{act.name}_grad(x) = {act.grad_formula}.\n"
+            f"Kinks: {act.kinks}.\nRange: {act.output_range}; domain: {act.domain}."
+            + (f"\n\n{act.notes}" if act.notes else "")
+            + _param_text(act)
+            + f"\n\nExample\n-------\n>>> import pyactx\n>>> pyactx.{act.name}([-1.0, 0.0, 2.0])"
+            + (f"\n\nFloat32/float64 results are within 4 ULP of the exact value; float16 is "
+               f"computed in float64 and rounded once."))
+
+
+def activation_grad_doc(act: Activation) -> str:
+    return (f"Derivative of pyactx.{act.name} ({act.title}).\n\n"
+            f"    {act.name}_grad(x) = {act.grad_formula}\n\nKinks: {act.kinks}."
+            + _param_text(act).replace(f"pyactx.ufuncs.{act.name}`", f"pyactx.ufuncs.{act.name}_grad`")
+            .replace(f"pyactx.{act.name}(", f"pyactx.{act.name}_grad("))
+
+
+def binary_doc(b: Binary) -> str:
+    a0, a1 = b.inputs
+    return (f"{b.title}.\n\n    {b.name}({a0}, {a1}) = {b.formula}\n\n"
+            f"Gradient: pyactx.{b.name}_grad." + (f"\n\n{b.notes}" if b.notes else ""))
+
+
+def binary_grad_doc(b: Binary) -> str:
+    a0, a1 = b.inputs
+    if b.kind == "gate":
+        return (f"Gradient of pyactx.{b.name}: returns the pair (d/d{a0}, d/d{a1}).\n\n"
+                f"    {b.name}_grad({a0}, {a1}) = {b.grad_formula}")
+    return (f"Gradient of pyactx.{b.name} with respect to {a0}.\n\n"
+            f"    {b.name}_grad({a0}, {a1}) = {b.grad_formula}")
+
+
+def gufunc_doc(g: GUFunc) -> str:
+    return (f"{g.title}, a generalized ufunc with signature {g.signature}.\n\n"
+            f"    {g.name}({', '.join(g.inputs)}) = {g.formula}\n\n{SOFTMAX_ROW_NOTES}"
+            + (f"\n\n{g.notes}" if g.notes else ""))
