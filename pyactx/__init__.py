@@ -60,8 +60,9 @@ def _param_wrapper(ufunc, fname: str, pname: str, pdefault: float, doc: str) -> 
     namespace = {"_call": _call, "_ufunc": ufunc}
     exec(_WRAPPER_TEMPLATE.format(fname=fname, pname=pname, pdefault=pdefault), namespace)
     fn = namespace[fname]
+    body = doc.split("\n\n", 1)[-1]          # drop the ufunc's own signature line
     fn.__doc__ = (f"{fname}(x, {pname}={pdefault!r}, out=None, *, where=True, "
-                  f"casting='same_kind', order='K', dtype=None, subok=True)\n\n{doc}\n\n"
+                  f"casting='same_kind', order='K', dtype=None, subok=True)\n\n{body}\n\n"
                   f"The raw ufunc is pyactx.ufuncs.{fname} (also {fname}.ufunc).")
     fn.__module__ = __name__
     fn.__qualname__ = fname

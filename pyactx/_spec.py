@@ -421,22 +421,41 @@ def _param_text(act: Activation) -> str:
             f"``pyactx.{act.name}(x, {p.name}={p.default!r})`` offers it as a keyword.")
 
 
+def example_call(act: Activation, fname: str) -> str:
+    """The call shown in a docstring's example (evaluated by
+    tools/update_doc_examples.py, checked by the doctests in the test suite)."""
+    xs = "[0.1, 0.5, 0.9]" if act.name == "logit" else "[-1.0, 0.0, 2.0]"
+    if act.params:
+        p = act.params[0]
+        return f"pyactx.{fname}({xs}, {p.name}={p.default!r})"
+    return f"pyactx.{fname}({xs})"
+
+
+def _example(act: Activation, fname: str) -> str:
+    call = example_call(act, fname)
+    result = EXAMPLE_RESULTS.get(call)
+    if result is None:
+        return ""
+    return f"\n\nExample\n-------\n>>> import pyactx\n>>> {call}\n{result}"
+
+
 def activation_doc(act: Activation) -> str:
     return (f"{act.title}.\n\n    {act.name}(x) = {act.formula}\n\n"
             f"Derivative: pyactx.{act.name}_grad(x) = {act.grad_formula}.\n"
             f"Kinks: {act.kinks}.\nRange: {act.output_range}; domain: {act.domain}."
             + (f"\n\n{act.notes}" if act.notes else "")
             + _param_text(act)
-            + f"\n\nExample\n-------\n>>> import pyactx\n>>> pyactx.{act.name}([-1.0, 0.0, 2.0])"
-            + (f"\n\nFloat32/float64 results are within 4 ULP of the exact value; float16 is "
-               f"computed in float64 and rounded once."))
+            + _example(act, act.name)
+            + "\n\nFloat32/float64 results are within 4 ULP of the exact value; float16 is "
+              "computed in float64 and rounded once.")
 
 
 def activation_grad_doc(act: Activation) -> str:
     return (f"Derivative of pyactx.{act.name} ({act.title}).\n\n"
             f"    {act.name}_grad(x) = {act.grad_formula}\n\nKinks: {act.kinks}."
             + _param_text(act).replace(f"pyactx.ufuncs.{act.name}`", f"pyactx.ufuncs.{act.name}_grad`")
-            .replace(f"pyactx.{act.name}(", f"pyactx.{act.name}_grad("))
+            .replace(f"pyactx.{act.name}(", f"pyactx.{act.name}_grad(")
+            + _example(act, act.name + "_grad"))
 
 
 def binary_doc(b: Binary) -> str:
@@ -458,3 +477,109 @@ def gufunc_doc(g: GUFunc) -> str:
     return (f"{g.title}, a generalized ufunc with signature {g.signature}.\n\n"
             f"    {g.name}({', '.join(g.inputs)}) = {g.formula}\n\n{SOFTMAX_ROW_NOTES}"
             + (f"\n\n{g.notes}" if g.notes else ""))
+
+
+# --------------------------------------------------------------------------
+# Results of the docstring examples: written by tools/update_doc_examples.py
+# from the built extension, verified by tests/test_docs.py (doctest).
+# --------------------------------------------------------------------------
+# BEGIN EXAMPLE_RESULTS
+EXAMPLE_RESULTS = {
+    'pyactx.sigmoid([-1.0, 0.0, 2.0])':
+        'array([0.26894142, 0.5       , 0.88079708])',
+    'pyactx.sigmoid_grad([-1.0, 0.0, 2.0])':
+        'array([0.19661193, 0.25      , 0.10499359])',
+    'pyactx.log_sigmoid([-1.0, 0.0, 2.0])':
+        'array([-1.31326169, -0.69314718, -0.12692801])',
+    'pyactx.log_sigmoid_grad([-1.0, 0.0, 2.0])':
+        'array([0.73105858, 0.5       , 0.11920292])',
+    'pyactx.tanh([-1.0, 0.0, 2.0])':
+        'array([-0.76159416,  0.        ,  0.96402758])',
+    'pyactx.tanh_grad([-1.0, 0.0, 2.0])':
+        'array([0.41997434, 1.        , 0.07065082])',
+    'pyactx.relu([-1.0, 0.0, 2.0])':
+        'array([0., 0., 2.])',
+    'pyactx.relu_grad([-1.0, 0.0, 2.0])':
+        'array([0., 0., 1.])',
+    'pyactx.relu6([-1.0, 0.0, 2.0])':
+        'array([0., 0., 2.])',
+    'pyactx.relu6_grad([-1.0, 0.0, 2.0])':
+        'array([0., 0., 1.])',
+    'pyactx.selu([-1.0, 0.0, 2.0])':
+        'array([-1.11133074,  0.        ,  2.10140197])',
+    'pyactx.selu_grad([-1.0, 0.0, 2.0])':
+        'array([0.6467686 , 1.75809934, 1.05070099])',
+    'pyactx.gelu([-1.0, 0.0, 2.0])':
+        'array([-0.15865525,  0.        ,  1.95449974])',
+    'pyactx.gelu_grad([-1.0, 0.0, 2.0])':
+        'array([-0.08331547,  0.5       ,  1.0852318 ])',
+    'pyactx.gelu_tanh([-1.0, 0.0, 2.0])':
+        'array([-0.15880801,  0.        ,  1.95459769])',
+    'pyactx.gelu_tanh_grad([-1.0, 0.0, 2.0])':
+        'array([-0.08296408,  0.5       ,  1.08609926])',
+    'pyactx.silu([-1.0, 0.0, 2.0])':
+        'array([-0.26894142,  0.        ,  1.76159416])',
+    'pyactx.silu_grad([-1.0, 0.0, 2.0])':
+        'array([0.07232949, 0.5       , 1.09078425])',
+    'pyactx.mish([-1.0, 0.0, 2.0])':
+        'array([-0.30340146,  0.        ,  1.94395896])',
+    'pyactx.mish_grad([-1.0, 0.0, 2.0])':
+        'array([0.05921676, 0.6       , 1.06931793])',
+    'pyactx.softsign([-1.0, 0.0, 2.0])':
+        'array([-0.5       ,  0.        ,  0.66666667])',
+    'pyactx.softsign_grad([-1.0, 0.0, 2.0])':
+        'array([0.25      , 1.        , 0.11111111])',
+    'pyactx.hard_sigmoid([-1.0, 0.0, 2.0])':
+        'array([0.33333333, 0.5       , 0.83333333])',
+    'pyactx.hard_sigmoid_grad([-1.0, 0.0, 2.0])':
+        'array([0.16666667, 0.16666667, 0.16666667])',
+    'pyactx.hard_silu([-1.0, 0.0, 2.0])':
+        'array([-0.33333333,  0.        ,  1.66666667])',
+    'pyactx.hard_silu_grad([-1.0, 0.0, 2.0])':
+        'array([0.16666667, 0.5       , 1.16666667])',
+    'pyactx.hard_tanh([-1.0, 0.0, 2.0])':
+        'array([-1.,  0.,  1.])',
+    'pyactx.hard_tanh_grad([-1.0, 0.0, 2.0])':
+        'array([0., 1., 0.])',
+    'pyactx.tanhshrink([-1.0, 0.0, 2.0])':
+        'array([-0.23840584,  0.        ,  1.03597242])',
+    'pyactx.tanhshrink_grad([-1.0, 0.0, 2.0])':
+        'array([0.58002566, 0.        , 0.92934918])',
+    'pyactx.logit([0.1, 0.5, 0.9])':
+        'array([-2.19722458,  0.        ,  2.19722458])',
+    'pyactx.logit_grad([0.1, 0.5, 0.9])':
+        'array([11.11111111,  4.        , 11.11111111])',
+    'pyactx.leaky_relu([-1.0, 0.0, 2.0], negative_slope=0.01)':
+        'array([-0.01,  0.  ,  2.  ])',
+    'pyactx.leaky_relu_grad([-1.0, 0.0, 2.0], negative_slope=0.01)':
+        'array([0.01, 0.01, 1.  ])',
+    'pyactx.elu([-1.0, 0.0, 2.0], alpha=1.0)':
+        'array([-0.63212056,  0.        ,  2.        ])',
+    'pyactx.elu_grad([-1.0, 0.0, 2.0], alpha=1.0)':
+        'array([0.36787944, 1.        , 1.        ])',
+    'pyactx.celu([-1.0, 0.0, 2.0], alpha=1.0)':
+        'array([-0.63212056,  0.        ,  2.        ])',
+    'pyactx.celu_grad([-1.0, 0.0, 2.0], alpha=1.0)':
+        'array([0.36787944, 1.        , 1.        ])',
+    'pyactx.swish([-1.0, 0.0, 2.0], beta=1.0)':
+        'array([-0.26894142,  0.        ,  1.76159416])',
+    'pyactx.swish_grad([-1.0, 0.0, 2.0], beta=1.0)':
+        'array([0.07232949, 0.5       , 1.09078425])',
+    'pyactx.softplus([-1.0, 0.0, 2.0], beta=1.0)':
+        'array([0.31326169, 0.69314718, 2.12692801])',
+    'pyactx.softplus_grad([-1.0, 0.0, 2.0], beta=1.0)':
+        'array([0.26894142, 0.5       , 0.88079708])',
+    'pyactx.softshrink([-1.0, 0.0, 2.0], lambd=0.5)':
+        'array([-0.5,  0. ,  1.5])',
+    'pyactx.softshrink_grad([-1.0, 0.0, 2.0], lambd=0.5)':
+        'array([1., 0., 1.])',
+    'pyactx.hardshrink([-1.0, 0.0, 2.0], lambd=0.5)':
+        'array([-1.,  0.,  2.])',
+    'pyactx.hardshrink_grad([-1.0, 0.0, 2.0], lambd=0.5)':
+        'array([1., 0., 1.])',
+    'pyactx.squareplus([-1.0, 0.0, 2.0], b=4.0)':
+        'array([0.61803399, 1.        , 2.41421356])',
+    'pyactx.squareplus_grad([-1.0, 0.0, 2.0], b=4.0)':
+        'array([0.2763932 , 0.5       , 0.85355339])',
+}
+# END EXAMPLE_RESULTS
