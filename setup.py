@@ -1,42 +1,75 @@
 """Build of the pyactx C extension (metadata lives in pyproject.toml).
 
-The X-macro table csrc/include/pyactx/table.inc is regenerated from
-pyactx/_spec.py before every build, so the compiled registration can never
-disagree with the Python registry.
+* The X-macro table csrc/include/pyactx/table.inc is regenerated from
+  pyactx/_spec.py before every build, so the compiled registration can never
+  disagree with the Python registry.
+* The inner loops (csrc/loops/loops.inc) are compiled once per instruction
+  set with that set's flags -- baseline for any x86-64/aarch64, plus AVX2+FMA
+  and AVX-512 on x86-64 -- and the module picks one at import (runtime
+  dispatch).  The module itself is built for the baseline: no -march=native.
 """
 import os
+import platform
 import runpy
 import sys
 
 import numpy
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 _gen = runpy.run_path(os.path.join(HERE, "tools", "generate_table.py"), run_name="pyactx_generate")
 _gen["main"]([])
 
-if sys.platform == "win32":
-    extra_compile_args = ["/O2"]
+MSVC = sys.platform == "win32"
+X86_64 = platform.machine().lower() in ("x86_64", "amd64") and not MSVC
+
+if MSVC:
+    COMMON = ["/O2"]
 else:
-    # -O2, no -march=native: the wheel must run on any x86-64 / aarch64.
     # Never -ffast-math / -ffinite-math-only: they break NaN, inf and the
     # error-free transformations (two_prod, two_sum) the kernels rely on.
-    # -fno-math-errno: nothing here reads errno, and it lets GCC inline sqrt.
-    extra_compile_args = ["-O2", "-std=c11", "-fno-math-errno", "-Wall", "-Wextra",
-                          "-Wno-unused-function", "-Wno-missing-field-initializers"]
-    if os.environ.get("PYACTX_CFLAGS"):
-        extra_compile_args += os.environ["PYACTX_CFLAGS"].split()
+    # -fno-math-errno: nothing here reads errno; lets GCC inline sqrt.
+    COMMON = ["-O2", "-std=c11", "-fno-math-errno", "-Wall", "-Wextra",
+              "-Wno-unused-function", "-Wno-missing-field-initializers"]
+COMMON += os.environ.get("PYACTX_CFLAGS", "").split()
 
-extra_link_args = os.environ.get("PYACTX_LDFLAGS", "").split()
+# per-ISA flags for the loop translation units (loops_<isa>.c)
+LOOP_FLAGS = {"baseline": [] if MSVC else ["-O3"]}
+if X86_64:
+    LOOP_FLAGS["avx2"] = ["-O3", "-mavx2", "-mfma", "-mf16c"]
+    LOOP_FLAGS["avx512"] = ["-O3", "-mavx2", "-mfma", "-mf16c", "-mavx512f", "-mavx512dq",
+                            "-mavx512vl", "-mavx512bw", "-mprefer-vector-width=512"]
+
+INCLUDES = [os.path.join("csrc", "include"), "csrc", numpy.get_include()]
+MACROS = [("PYACTX_HAVE_X86_DISPATCH", "1")] if X86_64 else []
+
+
+class BuildExtPerISA(build_ext):
+    """Compile each loops_<isa>.c with its own flags and link the objects in."""
+
+    def build_extension(self, ext):
+        objects = []
+        for isa, flags in LOOP_FLAGS.items():
+            src = os.path.join("csrc", "loops", f"loops_{isa}.c")
+            objects += self.compiler.compile(
+                [src], output_dir=self.build_temp, include_dirs=INCLUDES, macros=MACROS,
+                extra_postargs=COMMON + flags, depends=ext.depends)
+        ext.extra_objects = list(ext.extra_objects or []) + objects
+        super().build_extension(ext)
+
 
 ext = Extension(
     "pyactx._core",
     sources=["csrc/_pyactx_module.c"],
-    include_dirs=["csrc/include", numpy.get_include()],
-    extra_compile_args=extra_compile_args,
-    extra_link_args=extra_link_args,
-    libraries=[] if sys.platform == "win32" else ["m"],
+    include_dirs=INCLUDES,
+    define_macros=MACROS,
+    extra_compile_args=COMMON,
+    extra_link_args=os.environ.get("PYACTX_LDFLAGS", "").split(),
+    libraries=[] if MSVC else ["m"],
+    depends=[os.path.join(d, f) for d, _, fs in os.walk(os.path.join("csrc")) for f in fs
+             if f.endswith((".h", ".inc", ".c"))],
 )
 
-setup(ext_modules=[ext])
+setup(ext_modules=[ext], cmdclass={"build_ext": BuildExtPerISA})

@@ -30,6 +30,9 @@
 
 #include "pyactx/pyactx.h"
 #include "pyactx/rows.h"
+#include "loops/loops.h"
+#include <string.h>
+#include <stdlib.h>
 
 static inline void
 pyactx_clear_underflow(void)
@@ -37,189 +40,152 @@ pyactx_clear_underflow(void)
     feclearexcept(FE_UNDERFLOW);
 }
 
-/* ---------------------------------------------------------------------
- * float16 wrappers: h -> double -> kernel -> h (one rounding).
- * ------------------------------------------------------------------ */
-#define H2D pyactx_half_to_double
-#define D2H pyactx_double_to_half
-
-#define PYACTX_UNARY(name, doc, gdoc)                                          \
-    static inline npy_half pyactx_##name##_h(npy_half x)                      \
-    { return D2H(pyactx_##name##_d(H2D(x))); }                                \
-    static inline npy_half pyactx_##name##_grad_h(npy_half x)                 \
-    { return D2H(pyactx_##name##_grad_d(H2D(x))); }
-#define PYACTX_PARAM(name, doc, gdoc)                                          \
-    static inline npy_half pyactx_##name##_h(npy_half x, npy_half p)          \
-    { return D2H(pyactx_##name##_d(H2D(x), H2D(p))); }                        \
-    static inline npy_half pyactx_##name##_grad_h(npy_half x, npy_half p)     \
-    { return D2H(pyactx_##name##_grad_d(H2D(x), H2D(p))); }
-#define PYACTX_PAIR PYACTX_PARAM
-#define PYACTX_GATE(name, doc, gdoc)                                           \
-    static inline npy_half pyactx_##name##_h(npy_half a, npy_half b)          \
-    { return D2H(pyactx_##name##_d(H2D(a), H2D(b))); }                        \
-    static inline void pyactx_##name##_grad_h(npy_half a, npy_half b,         \
-                                              npy_half *da, npy_half *db)     \
-    { double ga, gb; pyactx_##name##_grad_d(H2D(a), H2D(b), &ga, &gb);        \
-      *da = D2H(ga); *db = D2H(gb); }
-#include "pyactx/table.inc"
-#undef PYACTX_UNARY
-#undef PYACTX_PARAM
-#undef PYACTX_PAIR
-#undef PYACTX_GATE
-
-/* ---------------------------------------------------------------------
- * Loop templates.  Byte strides throughout; a contiguous fast path (the
- * shape a vectorised kernel will take over) and a generic strided path.
- * ------------------------------------------------------------------ */
-
-/* y = f(x) */
-#define LOOP_1_1(loop, Tp, fn)                                                 \
-static void loop(char **args, npy_intp const *dims, npy_intp const *steps,    \
-                 void *NPY_UNUSED(data))                                      \
-{                                                                              \
-    npy_intp n = dims[0], is = steps[0], os = steps[1];                       \
-    char *ip = args[0], *op = args[1];                                        \
-    if (is == sizeof(Tp) && os == sizeof(Tp)) {                               \
-        const Tp *x = (const Tp *)ip;                                         \
-        Tp *y = (Tp *)op;                                                     \
-        for (npy_intp i = 0; i < n; i++) y[i] = fn(x[i]);                     \
-    }                                                                          \
-    else {                                                                     \
-        for (npy_intp i = 0; i < n; i++, ip += is, op += os)                  \
-            *(Tp *)op = fn(*(const Tp *)ip);                                  \
-    }                                                                          \
-    pyactx_clear_underflow();                                                  \
-}
-
-/* y = f(x, p): fast paths for contiguous x with a scalar (stride 0) or a
- * contiguous second input. */
-#define LOOP_2_1(loop, Tp, fn)                                                 \
-static void loop(char **args, npy_intp const *dims, npy_intp const *steps,    \
-                 void *NPY_UNUSED(data))                                      \
-{                                                                              \
-    npy_intp n = dims[0], s0 = steps[0], s1 = steps[1], s2 = steps[2];        \
-    char *a = args[0], *b = args[1], *o = args[2];                            \
-    if (s0 == sizeof(Tp) && s2 == sizeof(Tp) && s1 == 0) {                    \
-        const Tp *x = (const Tp *)a, p = *(const Tp *)b;                      \
-        Tp *y = (Tp *)o;                                                      \
-        for (npy_intp i = 0; i < n; i++) y[i] = fn(x[i], p);                  \
-    }                                                                          \
-    else if (s0 == sizeof(Tp) && s1 == sizeof(Tp) && s2 == sizeof(Tp)) {      \
-        const Tp *x = (const Tp *)a, *p = (const Tp *)b;                      \
-        Tp *y = (Tp *)o;                                                      \
-        for (npy_intp i = 0; i < n; i++) y[i] = fn(x[i], p[i]);               \
-    }                                                                          \
-    else {                                                                     \
-        for (npy_intp i = 0; i < n; i++, a += s0, b += s1, o += s2)           \
-            *(Tp *)o = fn(*(const Tp *)a, *(const Tp *)b);                    \
-    }                                                                          \
-    pyactx_clear_underflow();                                                  \
-}
-
-/* (da, db) = f(a, b) */
-#define LOOP_2_2(loop, Tp, fn)                                                 \
-static void loop(char **args, npy_intp const *dims, npy_intp const *steps,    \
-                 void *NPY_UNUSED(data))                                      \
-{                                                                              \
-    npy_intp n = dims[0];                                                     \
-    char *a = args[0], *b = args[1], *o0 = args[2], *o1 = args[3];            \
-    for (npy_intp i = 0; i < n; i++) {                                        \
-        Tp r0, r1;                                                            \
-        fn(*(const Tp *)a, *(const Tp *)b, &r0, &r1);                         \
-        *(Tp *)o0 = r0;                                                       \
-        *(Tp *)o1 = r1;                                                       \
-        a += steps[0]; b += steps[1]; o0 += steps[2]; o1 += steps[3];         \
-    }                                                                          \
-    pyactx_clear_underflow();                                                  \
-}
-
-#define FOUR_LOOPS(TEMPLATE, name)                                             \
-    TEMPLATE(name##_loop_e, npy_half, pyactx_##name##_h)                      \
-    TEMPLATE(name##_loop_f, float, pyactx_##name##_f)                         \
-    TEMPLATE(name##_loop_d, double, pyactx_##name##_d)                        \
-    TEMPLATE(name##_loop_g, npy_longdouble, pyactx_##name##_l)                \
-    static PyUFuncGenericFunction name##_loops[4] = {                         \
-        name##_loop_e, name##_loop_f, name##_loop_d, name##_loop_g};
-
-#define PYACTX_UNARY(name, doc, gdoc)                                          \
-    FOUR_LOOPS(LOOP_1_1, name) FOUR_LOOPS(LOOP_1_1, name##_grad)
-#define PYACTX_PARAM(name, doc, gdoc)                                          \
-    FOUR_LOOPS(LOOP_2_1, name) FOUR_LOOPS(LOOP_2_1, name##_grad)
-#define PYACTX_PAIR PYACTX_PARAM
-#define PYACTX_GATE(name, doc, gdoc)                                           \
-    FOUR_LOOPS(LOOP_2_1, name) FOUR_LOOPS(LOOP_2_2, name##_grad)
-#include "pyactx/table.inc"
-#undef PYACTX_UNARY
-#undef PYACTX_PARAM
-#undef PYACTX_PAIR
-#undef PYACTX_GATE
-
-/* ---------------------------------------------------------------------
- * Softmax family: gufunc loops over rows.  NumPy passes byte strides; the
- * row kernels take element strides (operands of ufunc loops are aligned, so
- * every stride is a multiple of the item size).
- * dims[0] = number of rows, dims[1] = n; steps = outer strides of every
- * operand, then core strides in signature order.
- * ------------------------------------------------------------------ */
 #define ES(s, Tp) ((ptrdiff_t)((s) / (npy_intp)sizeof(Tp)))
 
-#define ROWS_MAP_LOOP(loop, Tp, fn)                                            \
-static void loop(char **args, npy_intp const *dims, npy_intp const *steps,    \
-                 void *NPY_UNUSED(data))                                      \
-{                                                                              \
-    char *x = args[0], *y = args[1];                                          \
-    for (npy_intp r = 0; r < dims[0]; r++, x += steps[0], y += steps[1])      \
-        fn(dims[1], (const Tp *)x, ES(steps[2], Tp), (Tp *)y, ES(steps[3], Tp)); \
-    pyactx_clear_underflow();                                                  \
-}
-#define ROWS_REDUCE_LOOP(loop, Tp, fn)                                         \
-static void loop(char **args, npy_intp const *dims, npy_intp const *steps,    \
-                 void *NPY_UNUSED(data))                                      \
-{                                                                              \
-    char *x = args[0], *y = args[1];                                          \
-    for (npy_intp r = 0; r < dims[0]; r++, x += steps[0], y += steps[1])      \
-        fn(dims[1], (const Tp *)x, ES(steps[2], Tp), (Tp *)y);                \
-    pyactx_clear_underflow();                                                  \
-}
-#define ROWS_JACOBIAN_LOOP(loop, Tp, fn)                                       \
-static void loop(char **args, npy_intp const *dims, npy_intp const *steps,    \
-                 void *NPY_UNUSED(data))                                      \
-{                                                                              \
-    char *x = args[0], *J = args[1];                                          \
-    for (npy_intp r = 0; r < dims[0]; r++, x += steps[0], J += steps[1])      \
-        fn(dims[1], (const Tp *)x, ES(steps[2], Tp), (Tp *)J,                 \
-           ES(steps[3], Tp), ES(steps[4], Tp));                               \
-    pyactx_clear_underflow();                                                  \
-}
-#define ROWS_VJP_LOOP(loop, Tp, fn)                                            \
-static void loop(char **args, npy_intp const *dims, npy_intp const *steps,    \
-                 void *NPY_UNUSED(data))                                      \
-{                                                                              \
-    char *x = args[0], *g = args[1], *y = args[2];                            \
-    for (npy_intp r = 0; r < dims[0];                                         \
-         r++, x += steps[0], g += steps[1], y += steps[2])                    \
-        fn(dims[1], (const Tp *)x, ES(steps[3], Tp), (const Tp *)g,           \
-           ES(steps[4], Tp), (Tp *)y, ES(steps[5], Tp));                      \
-    pyactx_clear_underflow();                                                  \
-}
+/* The loops (loops/loops.inc) use plain C types; NumPy's must be the same. */
+typedef char pyactx_check_intp[(sizeof(npy_intp) == sizeof(ptrdiff_t)) ? 1 : -1];
 
-#define ROWS_FOUR(TEMPLATE, name)                                              \
-    TEMPLATE(name##_loop_e, npy_half, pyactx_##name##_row_h)                  \
-    TEMPLATE(name##_loop_f, float, pyactx_##name##_row_f)                     \
-    TEMPLATE(name##_loop_d, double, pyactx_##name##_row_d)                    \
-    TEMPLATE(name##_loop_g, npy_longdouble, pyactx_##name##_row_l)            \
-    static PyUFuncGenericFunction name##_loops[4] = {                         \
-        name##_loop_e, name##_loop_f, name##_loop_d, name##_loop_g};
+/* ---------------------------------------------------------------------
+ * Dispatch: the loop table in use, chosen at import from the CPU (or the
+ * PYACTX_DISPATCH environment variable) and switchable at run time, which
+ * is how the test suite runs every path this machine supports.  The ufuncs
+ * read their loop pointers from the static arrays below on every call.
+ * ------------------------------------------------------------------ */
+typedef struct {
+    const char *name;
+    const pyactx_loop_table *table;
+    int (*supported)(void);
+} pyactx_isa;
 
-#define PYACTX_ROWS_MAP(name, sig, doc) ROWS_FOUR(ROWS_MAP_LOOP, name)
-#define PYACTX_ROWS_REDUCE(name, sig, doc) ROWS_FOUR(ROWS_REDUCE_LOOP, name)
-#define PYACTX_ROWS_JACOBIAN(name, sig, doc) ROWS_FOUR(ROWS_JACOBIAN_LOOP, name)
-#define PYACTX_ROWS_VJP(name, sig, doc) ROWS_FOUR(ROWS_VJP_LOOP, name)
+static int isa_always(void) { return 1; }
+#ifdef PYACTX_HAVE_X86_DISPATCH
+static int isa_avx2(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+           && __builtin_cpu_supports("f16c");
+}
+static int isa_avx512(void)
+{
+    __builtin_cpu_init();
+    return isa_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
+           && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
+}
+#endif
+
+/* best first */
+static const pyactx_isa pyactx_isas[] = {
+#ifdef PYACTX_HAVE_X86_DISPATCH
+    {"avx512", &pyactx_loops_avx512, isa_avx512},
+    {"avx2", &pyactx_loops_avx2, isa_avx2},
+#endif
+    {"baseline", &pyactx_loops_baseline, isa_always},
+};
+#define PYACTX_NISAS ((int)(sizeof pyactx_isas / sizeof pyactx_isas[0]))
+
+static const pyactx_isa *pyactx_active_isa = NULL;
+
+/* Loop arrays handed to NumPy, one per ufunc (filled by pyactx_fill_loops). */
+#define PYACTX_UNARY(name, doc, gdoc)                                          \
+    static PyUFuncGenericFunction name##_loops[4], name##_grad_loops[4];
+#define PYACTX_PARAM PYACTX_UNARY
+#define PYACTX_PAIR PYACTX_UNARY
+#define PYACTX_GATE PYACTX_UNARY
+#define PYACTX_ROWS_MAP(name, sig, doc) static PyUFuncGenericFunction name##_loops[4];
+#define PYACTX_ROWS_REDUCE PYACTX_ROWS_MAP
+#define PYACTX_ROWS_JACOBIAN PYACTX_ROWS_MAP
+#define PYACTX_ROWS_VJP PYACTX_ROWS_MAP
 #include "pyactx/table.inc"
+#undef PYACTX_UNARY
+#undef PYACTX_PARAM
+#undef PYACTX_PAIR
+#undef PYACTX_GATE
 #undef PYACTX_ROWS_MAP
 #undef PYACTX_ROWS_REDUCE
 #undef PYACTX_ROWS_JACOBIAN
 #undef PYACTX_ROWS_VJP
+
+static void
+pyactx_fill_loops(const pyactx_loop_table *t)
+{
+#define COPY4(dst, src) for (int k_ = 0; k_ < 4; k_++) dst[k_] = (PyUFuncGenericFunction)src[k_];
+#define PYACTX_UNARY(name, doc, gdoc) COPY4(name##_loops, t->name) COPY4(name##_grad_loops, t->name##_grad)
+#define PYACTX_PARAM PYACTX_UNARY
+#define PYACTX_PAIR PYACTX_UNARY
+#define PYACTX_GATE PYACTX_UNARY
+#define PYACTX_ROWS_MAP(name, sig, doc) COPY4(name##_loops, t->name)
+#define PYACTX_ROWS_REDUCE PYACTX_ROWS_MAP
+#define PYACTX_ROWS_JACOBIAN PYACTX_ROWS_MAP
+#define PYACTX_ROWS_VJP PYACTX_ROWS_MAP
+#include "pyactx/table.inc"
+#undef PYACTX_UNARY
+#undef PYACTX_PARAM
+#undef PYACTX_PAIR
+#undef PYACTX_GATE
+#undef PYACTX_ROWS_MAP
+#undef PYACTX_ROWS_REDUCE
+#undef PYACTX_ROWS_JACOBIAN
+#undef PYACTX_ROWS_VJP
+#undef COPY4
+}
+
+/* Select an ISA by name ("auto" = the best supported).  Returns 0, or -1
+ * with a Python exception set. */
+static int
+pyactx_select_isa(const char *name)
+{
+    int is_auto = !strcmp(name, "auto");
+    for (int i = 0; i < PYACTX_NISAS; i++) {
+        const pyactx_isa *isa = &pyactx_isas[i];
+        if (!is_auto && strcmp(name, isa->name)) continue;
+        if (!isa->supported()) {
+            if (is_auto) continue;
+            PyErr_Format(PyExc_RuntimeError,
+                         "pyactx: dispatch path '%s' is not supported by this CPU", name);
+            return -1;
+        }
+        pyactx_fill_loops(isa->table);
+        pyactx_active_isa = isa;
+        return 0;
+    }
+    PyErr_Format(PyExc_ValueError, "pyactx: unknown dispatch path '%s' (known: %s)", name,
+#ifdef PYACTX_HAVE_X86_DISPATCH
+                 "auto, avx512, avx2, baseline"
+#else
+                 "auto, baseline"
+#endif
+    );
+    return -1;
+}
+
+static PyObject *
+py_get_dispatch(PyObject *NPY_UNUSED(self), PyObject *NPY_UNUSED(args))
+{
+    return PyUnicode_FromString(pyactx_active_isa->name);
+}
+
+static PyObject *
+py_set_dispatch(PyObject *NPY_UNUSED(self), PyObject *arg)
+{
+    const char *name = PyUnicode_AsUTF8(arg);
+    if (name == NULL) return NULL;
+    if (pyactx_select_isa(name) < 0) return NULL;
+    return PyUnicode_FromString(pyactx_active_isa->name);
+}
+
+static PyObject *
+py_available_dispatch(PyObject *NPY_UNUSED(self), PyObject *NPY_UNUSED(args))
+{
+    PyObject *out = PyList_New(0);
+    if (out == NULL) return NULL;
+    for (int i = 0; i < PYACTX_NISAS; i++) {
+        if (!pyactx_isas[i].supported()) continue;
+        PyObject *s = PyUnicode_FromString(pyactx_isas[i].name);
+        if (s == NULL || PyList_Append(out, s) < 0) { Py_XDECREF(s); Py_DECREF(out); return NULL; }
+        Py_DECREF(s);
+    }
+    return out;
+}
 
 /* ---------------------------------------------------------------------
  * Label gufuncs (cross_entropy, cross_entropy_grad): registered through
@@ -430,6 +396,16 @@ pyactx_module_exec(PyObject *m)
 {
     if (PyArray_ImportNumPyAPI() < 0) return -1;
     if (PyUFunc_ImportUFuncAPI() < 0) return -1;
+    const char *want = getenv("PYACTX_DISPATCH");
+    if (pyactx_select_isa((want && *want) ? want : "auto") < 0) {
+        PyObject *t, *v, *tb;
+        PyErr_Fetch(&t, &v, &tb);
+        Py_XDECREF(t); Py_XDECREF(tb);
+        PyErr_Format(PyExc_ImportError, "pyactx: PYACTX_DISPATCH=%s cannot be used: %S",
+                     want, v ? v : Py_None);
+        Py_XDECREF(v);
+        return -1;
+    }
     return pyactx_exec(m);
 }
 
@@ -441,12 +417,24 @@ static PyModuleDef_Slot pyactx_slots[] = {
     {0, NULL},
 };
 
+static PyMethodDef pyactx_methods[] = {
+    {"get_dispatch", py_get_dispatch, METH_NOARGS,
+     "get_dispatch()\n\nName of the instruction-set path whose loops are in use."},
+    {"set_dispatch", py_set_dispatch, METH_O,
+     "set_dispatch(name)\n\nSwitch every ufunc to the loops of `name` ('auto', 'avx512', "
+     "'avx2' or 'baseline'); returns the path now in use.  Raises if the CPU lacks it."},
+    {"available_dispatch", py_available_dispatch, METH_NOARGS,
+     "available_dispatch()\n\nThe paths this CPU supports, best first."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef pyactx_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "pyactx._core",
     .m_doc = "pyactx C core: activation functions, derivatives and the softmax "
              "family as NumPy ufuncs.  Use the pyactx package, not this module.",
     .m_size = 0,
+    .m_methods = pyactx_methods,
     .m_slots = pyactx_slots,
 };
 

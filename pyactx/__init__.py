@@ -20,7 +20,17 @@ from . import _core, _spec, ufuncs
 
 __version__ = "0.1.0"
 
-__all__ = ["ACTIVATIONS", "BINARY", "SOFTMAX_FAMILY", "ActivationInfo", "ufuncs", "__version__"]
+__all__ = ["ACTIVATIONS", "BINARY", "SOFTMAX_FAMILY", "ActivationInfo", "ufuncs", "__version__",
+           "get_dispatch", "set_dispatch", "available_dispatch"]
+
+#: Name of the instruction-set path in use ("avx512", "avx2" or "baseline"),
+#: chosen at import from the CPU or forced with PYACTX_DISPATCH=<name>.
+get_dispatch = _core.get_dispatch
+#: Switch every ufunc to another path at run time (used by the tests to run
+#: the accuracy suite on each path); "auto" picks the best supported one.
+set_dispatch = _core.set_dispatch
+#: The paths this CPU supports, best first.
+available_dispatch = _core.available_dispatch
 
 
 # ---------------------------------------------------------------------------

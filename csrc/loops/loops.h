@@ -1,0 +1,52 @@
+/*
+ * loops.h -- NumPy-style strided inner loops over the kernels, Python-free.
+ *
+ * A loop has NumPy's PyUFuncGenericFunction shape with plain C types
+ * (npy_intp is ptrdiff_t on every supported platform; the module checks):
+ *     void loop(char **args, const ptrdiff_t *dims, const ptrdiff_t *steps, void *data)
+ *
+ * loops.inc is written once and compiled once per instruction set
+ * (loops_baseline.c, loops_avx2.c, loops_avx512.c) with that ISA's flags, so
+ * the compiler vectorises the contiguous paths for it.  Each compilation
+ * exports one table of loop pointers; the module picks a table at import
+ * (CPU detection, or PYACTX_DISPATCH) and can switch tables at run time.
+ *
+ * Table layout: for every function, 4 loops in NumPy's dtype order
+ * float16, float32, float64, longdouble.
+ */
+#ifndef PYACTX_LOOPS_H
+#define PYACTX_LOOPS_H
+
+#include <stddef.h>
+
+typedef void (*pyactx_loop)(char **args, const ptrdiff_t *dims, const ptrdiff_t *steps, void *data);
+
+typedef struct {
+#define PYACTX_UNARY(name, doc, gdoc) pyactx_loop name[4]; pyactx_loop name##_grad[4];
+#define PYACTX_PARAM PYACTX_UNARY
+#define PYACTX_PAIR PYACTX_UNARY
+#define PYACTX_GATE PYACTX_UNARY
+#define PYACTX_ROWS_MAP(name, sig, doc) pyactx_loop name[4];
+#define PYACTX_ROWS_REDUCE PYACTX_ROWS_MAP
+#define PYACTX_ROWS_JACOBIAN PYACTX_ROWS_MAP
+#define PYACTX_ROWS_VJP PYACTX_ROWS_MAP
+#include "pyactx/table.inc"
+#undef PYACTX_UNARY
+#undef PYACTX_PARAM
+#undef PYACTX_PAIR
+#undef PYACTX_GATE
+#undef PYACTX_ROWS_MAP
+#undef PYACTX_ROWS_REDUCE
+#undef PYACTX_ROWS_JACOBIAN
+#undef PYACTX_ROWS_VJP
+} pyactx_loop_table;
+
+/* ISA tables; those not compiled for this platform are absent (see
+ * PYACTX_HAVE_X86_DISPATCH, defined by the build on x86-64). */
+extern const pyactx_loop_table pyactx_loops_baseline;
+#ifdef PYACTX_HAVE_X86_DISPATCH
+extern const pyactx_loop_table pyactx_loops_avx2;
+extern const pyactx_loop_table pyactx_loops_avx512;
+#endif
+
+#endif /* PYACTX_LOOPS_H */
