@@ -62,12 +62,12 @@ class BuildExtPerISA(build_ext):
 
 ext = Extension(
     "pyactx._core",
-    sources=["csrc/_pyactx_module.c"],
+    sources=["csrc/_pyactx_module.c", "csrc/loops/threads.c"],
     include_dirs=INCLUDES,
     define_macros=MACROS,
     extra_compile_args=COMMON,
     extra_link_args=os.environ.get("PYACTX_LDFLAGS", "").split(),
-    libraries=[] if MSVC else ["m"],
+    libraries=[] if MSVC else ["m", "pthread"],
     depends=[os.path.join(d, f) for d, _, fs in os.walk(os.path.join("csrc")) for f in fs
              if f.endswith((".h", ".inc", ".c"))],
 )

@@ -31,6 +31,7 @@
 #include "pyactx/pyactx.h"
 #include "pyactx/rows.h"
 #include "loops/loops.h"
+#include "loops/threads.h"
 #include <string.h>
 #include <stdlib.h>
 
@@ -417,7 +418,31 @@ static PyModuleDef_Slot pyactx_slots[] = {
     {0, NULL},
 };
 
+static PyObject *
+py_get_num_threads(PyObject *NPY_UNUSED(self), PyObject *NPY_UNUSED(args))
+{
+    return PyLong_FromLong(pyactx_get_num_threads());
+}
+
+static PyObject *
+py_set_num_threads(PyObject *NPY_UNUSED(self), PyObject *arg)
+{
+    long n = PyLong_AsLong(arg);
+    if (n == -1 && PyErr_Occurred()) return NULL;
+    if (n < 1) {
+        PyErr_Format(PyExc_ValueError, "set_num_threads: n must be >= 1, got %ld", n);
+        return NULL;
+    }
+    return PyLong_FromLong(pyactx_set_num_threads(n > PYACTX_MAX_THREADS ? PYACTX_MAX_THREADS : (int)n));
+}
+
 static PyMethodDef pyactx_methods[] = {
+    {"get_num_threads", py_get_num_threads, METH_NOARGS,
+     "get_num_threads()\n\nThreads used to split large contiguous arrays (default: the "
+     "CPUs available to the process, or PYACTX_NUM_THREADS)."},
+    {"set_num_threads", py_set_num_threads, METH_O,
+     "set_num_threads(n)\n\nUse n threads (n >= 1) for large arrays; results are "
+     "bit-identical for any n.  Returns the value now in use."},
     {"get_dispatch", py_get_dispatch, METH_NOARGS,
      "get_dispatch()\n\nName of the instruction-set path whose loops are in use."},
     {"set_dispatch", py_set_dispatch, METH_O,

@@ -21,7 +21,8 @@ from . import _core, _spec, ufuncs
 __version__ = "0.1.0"
 
 __all__ = ["ACTIVATIONS", "BINARY", "SOFTMAX_FAMILY", "ActivationInfo", "ufuncs", "__version__",
-           "get_dispatch", "set_dispatch", "available_dispatch"]
+           "get_dispatch", "set_dispatch", "available_dispatch", "get_num_threads",
+           "set_num_threads"]
 
 #: Name of the instruction-set path in use ("avx512", "avx2" or "baseline"),
 #: chosen at import from the CPU or forced with PYACTX_DISPATCH=<name>.
@@ -31,6 +32,11 @@ get_dispatch = _core.get_dispatch
 set_dispatch = _core.set_dispatch
 #: The paths this CPU supports, best first.
 available_dispatch = _core.available_dispatch
+#: Threads used inside the loops for large contiguous arrays (default: the CPUs
+#: available to the process; PYACTX_NUM_THREADS overrides).  Any value gives
+#: bit-identical results.
+get_num_threads = _core.get_num_threads
+set_num_threads = _core.set_num_threads
 
 
 # ---------------------------------------------------------------------------

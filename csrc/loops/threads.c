@@ -1,0 +1,219 @@
+/*
+ * threads.c -- see threads.h.
+ *
+ * Design: workers sleep on a condition variable; a call publishes a job
+ * (fn, ctx, range split) under the pool mutex, bumps a generation counter
+ * and wakes them; each worker runs its range and decrements `pending`; the
+ * caller runs range 0 and then waits for pending == 0.  One job at a time:
+ * a second concurrent caller (another Python thread; the GIL is released in
+ * ufunc loops) finds the pool busy with trylock and runs inline instead.
+ * After fork() the child has no workers; pthread_atfork marks the pool
+ * unstarted so that it is rebuilt lazily.
+ */
+#include "threads.h"
+
+#include <fenv.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__unix__) || defined(__APPLE__)
+#  define PYACTX_PTHREADS 1
+#  include <pthread.h>
+#  include <unistd.h>
+#  if defined(__linux__)
+#    include <sched.h>
+#  endif
+#endif
+
+#define FLAG_MASK (FE_INVALID | FE_DIVBYZERO | FE_OVERFLOW)
+
+static int num_threads = 0;   /* 0: not yet initialised from the environment */
+
+int pyactx_available_cpus(void)
+{
+#if defined(__linux__) && defined(CPU_COUNT)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        int c = CPU_COUNT(&set);
+        if (c > 0) return c;
+    }
+#endif
+#ifdef PYACTX_PTHREADS
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    if (c > 0) return (int)c;
+#endif
+    return 1;
+}
+
+static int clamp_threads(long n)
+{
+    if (n < 1) return 1;
+    if (n > PYACTX_MAX_THREADS) return PYACTX_MAX_THREADS;
+    return (int)n;
+}
+
+int pyactx_get_num_threads(void)
+{
+    if (num_threads == 0) {
+        const char *env = getenv("PYACTX_NUM_THREADS");
+        long n = env && *env ? strtol(env, NULL, 10) : 0;
+        num_threads = clamp_threads(n > 0 ? n : pyactx_available_cpus());
+    }
+    return num_threads;
+}
+
+int pyactx_set_num_threads(int n)
+{
+    num_threads = clamp_threads(n);
+    return num_threads;
+}
+
+#ifdef PYACTX_PTHREADS
+
+typedef struct {
+    pthread_mutex_t mu;           /* protects everything below */
+    pthread_cond_t wake, done;
+    pthread_mutex_t busy;         /* held by the caller owning the pool */
+    int started;                  /* workers created */
+    int nworkers;
+    unsigned long generation;
+    /* the job */
+    pyactx_range_fn fn;
+    void *ctx;
+    ptrdiff_t n, chunk;
+    int nparts;                   /* ranges in this job, range 0 = caller */
+    int pending;
+    int flags;                    /* FP flags raised on workers */
+} pool_t;
+
+static pool_t pool = {
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
+    PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, NULL, NULL, 0, 0, 0, 0, 0,
+};
+
+typedef struct { int index; } worker_arg;
+static worker_arg worker_args[PYACTX_MAX_THREADS];
+
+static void run_part(pyactx_range_fn fn, void *ctx, ptrdiff_t n, ptrdiff_t chunk, int part)
+{
+    ptrdiff_t b = (ptrdiff_t)part * chunk;
+    ptrdiff_t e = b + chunk < n ? b + chunk : n;
+    if (b < e) fn(ctx, b, e);
+}
+
+static void *worker_main(void *p)
+{
+    int index = ((worker_arg *)p)->index;     /* 1 .. nworkers */
+    unsigned long seen = 0;
+    pthread_mutex_lock(&pool.mu);
+    for (;;) {
+        while (pool.generation == seen)
+            pthread_cond_wait(&pool.wake, &pool.mu);
+        seen = pool.generation;
+        if (index >= pool.nparts) continue;       /* not needed for this job */
+        pyactx_range_fn fn = pool.fn;
+        void *ctx = pool.ctx;
+        ptrdiff_t n = pool.n, chunk = pool.chunk;
+        pthread_mutex_unlock(&pool.mu);
+
+        feclearexcept(FE_ALL_EXCEPT);
+        run_part(fn, ctx, n, chunk, index);
+        int raised = fetestexcept(FLAG_MASK);
+
+        pthread_mutex_lock(&pool.mu);
+        pool.flags |= raised;
+        if (--pool.pending == 0) pthread_cond_signal(&pool.done);
+    }
+    return NULL;
+}
+
+static void after_fork_child(void)
+{
+    pthread_mutex_init(&pool.mu, NULL);
+    pthread_mutex_init(&pool.busy, NULL);
+    pthread_cond_init(&pool.wake, NULL);
+    pthread_cond_init(&pool.done, NULL);
+    pool.started = 0;
+    pool.nworkers = 0;
+}
+
+/* Start workers up to `want` (called with pool.busy held). */
+static int ensure_workers(int want)
+{
+    static int atfork_done = 0;
+    if (!atfork_done) {
+        pthread_atfork(NULL, NULL, after_fork_child);
+        atfork_done = 1;
+    }
+    pthread_mutex_lock(&pool.mu);
+    while (pool.nworkers < want) {
+        int i = pool.nworkers + 1;
+        worker_args[i - 1].index = i;
+        pthread_t th;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        int rc = pthread_create(&th, &attr, worker_main, &worker_args[i - 1]);
+        pthread_attr_destroy(&attr);
+        if (rc != 0) break;
+        pool.nworkers = i;
+    }
+    pool.started = 1;
+    int have = pool.nworkers;
+    pthread_mutex_unlock(&pool.mu);
+    return have;
+}
+
+void pyactx_parallel_for(ptrdiff_t n, ptrdiff_t min_chunk, pyactx_range_fn fn, void *ctx)
+{
+    int nt = pyactx_get_num_threads();
+    if (min_chunk < 1) min_chunk = 1;
+    if (nt <= 1 || n < 2 * min_chunk || pthread_mutex_trylock(&pool.busy) != 0) {
+        fn(ctx, 0, n);
+        return;
+    }
+    int parts = (int)(n / min_chunk);
+    if (parts > nt) parts = nt;
+    int workers = ensure_workers(parts - 1);
+    if (parts > workers + 1) parts = workers + 1;
+    if (parts <= 1) {
+        pthread_mutex_unlock(&pool.busy);
+        fn(ctx, 0, n);
+        return;
+    }
+    /* equal ranges rounded up to 64 items */
+    ptrdiff_t chunk = (n + parts - 1) / parts;
+    chunk = (chunk + 63) & ~(ptrdiff_t)63;
+
+    pthread_mutex_lock(&pool.mu);
+    pool.fn = fn;
+    pool.ctx = ctx;
+    pool.n = n;
+    pool.chunk = chunk;
+    pool.nparts = parts;
+    pool.pending = parts - 1;
+    pool.flags = 0;
+    pool.generation++;
+    pthread_cond_broadcast(&pool.wake);
+    pthread_mutex_unlock(&pool.mu);
+
+    run_part(fn, ctx, n, chunk, 0);
+
+    pthread_mutex_lock(&pool.mu);
+    while (pool.pending > 0)
+        pthread_cond_wait(&pool.done, &pool.mu);
+    int flags = pool.flags;
+    pthread_mutex_unlock(&pool.mu);
+    pthread_mutex_unlock(&pool.busy);
+    if (flags) feraiseexcept(flags);
+}
+
+#else  /* no pthreads: always inline */
+
+void pyactx_parallel_for(ptrdiff_t n, ptrdiff_t min_chunk, pyactx_range_fn fn, void *ctx)
+{
+    (void)min_chunk;
+    fn(ctx, 0, n);
+}
+
+#endif

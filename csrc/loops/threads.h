@@ -1,0 +1,41 @@
+/*
+ * threads.h -- a small persistent thread pool for the inner loops,
+ * Python-free (pthreads; on platforms without them everything runs in the
+ * calling thread).
+ *
+ * pyactx_parallel_for(n, fn, ctx) calls fn(ctx, begin, end) on disjoint
+ * ranges covering [0, n): the calling thread takes the first range, pool
+ * workers the others, each range a multiple of 64 elements (cache lines),
+ * so every element is computed by the same code whatever the thread count:
+ * results are bit-identical for any number of threads.
+ *
+ * Below PYACTX_PAR_MIN elements, with one thread, or when another call
+ * already owns the pool (concurrent Python threads), it runs fn(ctx, 0, n)
+ * inline -- small calls are never slower than single-threaded.
+ *
+ * Floating-point flags raised on a worker (e.g. invalid for logit(2)) are
+ * collected and re-raised on the calling thread, where NumPy reads them;
+ * underflow and inexact are dropped (see loops.inc).
+ */
+#ifndef PYACTX_THREADS_H
+#define PYACTX_THREADS_H
+
+#include <stddef.h>
+
+#define PYACTX_PAR_MIN ((ptrdiff_t)1 << 16)
+#define PYACTX_MAX_THREADS 64
+
+typedef void (*pyactx_range_fn)(void *ctx, ptrdiff_t begin, ptrdiff_t end);
+
+/* Run fn over [0, n) in parallel chunks of at least min_chunk items
+ * (items may be elements or rows; pass the per-item cost scale in
+ * min_chunk: e.g. PYACTX_PAR_MIN / row_length for rows). */
+void pyactx_parallel_for(ptrdiff_t n, ptrdiff_t min_chunk, pyactx_range_fn fn, void *ctx);
+
+int pyactx_get_num_threads(void);
+/* n >= 1; values above PYACTX_MAX_THREADS are clamped.  Returns the new value. */
+int pyactx_set_num_threads(int n);
+/* CPUs available to this process (affinity mask), >= 1 */
+int pyactx_available_cpus(void);
+
+#endif /* PYACTX_THREADS_H */
