@@ -22,3 +22,11 @@ def test_docstring_example(name):
     with np.printoptions(legacy=False):
         runner.run(test)
     assert runner.failures == 0
+
+
+def test_readme_examples():
+    import os
+    readme = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
+    failures, tried = doctest.testfile(readme, module_relative=False, globs={"np": np, "pyactx": pyactx},
+                                       optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert tried > 0 and failures == 0

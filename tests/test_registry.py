@@ -122,3 +122,9 @@ def test_monotonic_and_zero_centred_claims(act):
     # "yes" zero-centred means odd: f(-x) = -f(x)
     if info.zero_centred == "yes":
         np.testing.assert_array_equal(info.forward(-x), -fx)
+
+
+def test_readme_function_tables_are_up_to_date():
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "generate_readme.py"), "--check"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
