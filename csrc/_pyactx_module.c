@@ -192,9 +192,9 @@ py_available_dispatch(PyObject *NPY_UNUSED(self), PyObject *NPY_UNUSED(args))
  * Label gufuncs (cross_entropy, cross_entropy_grad): registered through
  * the ArrayMethod API because they must be able to fail.  Every label of
  * the call is validated before anything is written, so a bad label raises
- * ValueError and leaves the output untouched.  Labels are int64 (NumPy
- * casts other integer types safely; float labels are refused by the
- * casting rule with NumPy's TypeError).  Negative labels count from the
+ * ValueError and leaves the output untouched.  Labels are int64 (the
+ * promoter below maps every integer/bool label type to it; float labels are
+ * refused by the casting rule with NumPy's TypeError).  Negative labels count from the
  * end, as in NumPy indexing.
  * ------------------------------------------------------------------ */
 static int
@@ -317,8 +317,48 @@ add_ufunc(PyObject *module, PyUFuncGenericFunction *loops, const char *types,
     return rc;
 }
 
+/* Promoter of the label gufuncs: any integer or bool label goes to int64
+ * (a float label then fails NumPy's casting check with its TypeError), and
+ * non-float logits promote as for np.exp (the smallest float type that holds
+ * them: the common DType with float16).  Complex or object logits find no
+ * loop and raise NumPy's TypeError. */
+static int
+label_promoter(PyObject *NPY_UNUSED(ufunc), PyArray_DTypeMeta *const op_dtypes[],
+               PyArray_DTypeMeta *const signature[], PyArray_DTypeMeta *new_op_dtypes[])
+{
+    PyArray_DTypeMeta *logits = signature[0];
+    if (logits != NULL) {
+        Py_INCREF(logits);
+    }
+    else {
+        logits = PyArray_CommonDType(op_dtypes[0], &PyArray_HalfDType);
+        if (logits == NULL) return -1;
+    }
+    PyArray_DTypeMeta *label = signature[1] ? signature[1] : &PyArray_Int64DType;
+    PyArray_DTypeMeta *out = signature[2] ? signature[2] : logits;
+    Py_INCREF(label);
+    Py_INCREF(out);
+    new_op_dtypes[0] = logits;
+    new_op_dtypes[1] = label;
+    new_op_dtypes[2] = out;
+    return 0;
+}
+
+static int
+add_label_promoter(PyObject *uf)
+{
+    PyObject *dtypes = PyTuple_Pack(3, Py_None, Py_None, Py_None);
+    if (dtypes == NULL) return -1;
+    PyObject *cap = PyCapsule_New((void *)&label_promoter, "numpy._ufunc_promoter", NULL);
+    if (cap == NULL) { Py_DECREF(dtypes); return -1; }
+    int rc = PyUFunc_AddPromoter(uf, dtypes, cap);
+    Py_DECREF(dtypes);
+    Py_DECREF(cap);
+    return rc;
+}
+
 /* A label gufunc: created empty, then one ArrayMethod loop per float type
- * with an int64 label. */
+ * with an int64 label, and the promoter above. */
 static int
 add_label_gufunc(PyObject *module, pyactx_method_loop **loops, const char *name,
                  const char *doc, const char *signature)
@@ -344,6 +384,7 @@ add_label_gufunc(PyObject *module, pyactx_method_loop **loops, const char *name,
         Py_DECREF(it);
         if (rc < 0) { Py_DECREF(uf); return -1; }
     }
+    if (add_label_promoter(uf) < 0) { Py_DECREF(uf); return -1; }
     int rc = PyModule_AddObjectRef(module, name, uf);
     Py_DECREF(uf);
     return rc;

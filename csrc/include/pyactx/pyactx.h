@@ -8,6 +8,12 @@
  *     double       suffix _d   libm: exp, expm1, erfc, ...
  *     long double  suffix _l   libm: expl, expm1l, erfcl, ...
  *
+ * Long double is instantiated first so that the double kernels can hand the
+ * few inputs whose results are subnormal in double (where double arithmetic
+ * has lost relative precision) to the wider type on platforms where long
+ * double is wider (x86: 64-bit significand, 15-bit exponent); see
+ * PYACTX_TINY_VIA_LDBL in kernels/all.inc.
+ *
  * float32 kernels (suffix _f) evaluate the double kernel and round once, so
  * they are within 0.5 ULP + a vanishing double-rounding term of the exact
  * value.  float16 (uint16_t bit patterns) goes through double the same way
@@ -34,6 +40,7 @@
 #include <fenv.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <float.h>
 
 #ifdef __cplusplus
@@ -41,15 +48,6 @@ extern "C" {
 #endif
 
 #define PYACTX_INLINE static inline
-
-/* ---------------------------------------------------------------- double */
-#define PYACTX_T double
-#define PYACTX_S d
-#include "pyactx/_typegen.h"
-#include "pyactx/kernels/all.inc"
-#include "pyactx/_typegen_end.h"
-#undef PYACTX_T
-#undef PYACTX_S
 
 /* ----------------------------------------------------------- long double */
 #define PYACTX_T long double
@@ -59,6 +57,15 @@ extern "C" {
 #include "pyactx/kernels/all.inc"
 #include "pyactx/_typegen_end.h"
 #undef PYACTX_LONG_DOUBLE
+#undef PYACTX_T
+#undef PYACTX_S
+
+/* ---------------------------------------------------------------- double */
+#define PYACTX_T double
+#define PYACTX_S d
+#include "pyactx/_typegen.h"
+#include "pyactx/kernels/all.inc"
+#include "pyactx/_typegen_end.h"
 #undef PYACTX_T
 #undef PYACTX_S
 

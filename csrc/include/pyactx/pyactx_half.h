@@ -5,15 +5,17 @@
  *     h -> double (exact) -> kernel -> double -> h (round to nearest even)
  * so a result that is within a few double ULP of the exact value lands on
  * the correctly rounded float16 or, at a near-tie, its neighbour: <= 1 ULP.
- * Included by pyactx.h; uses only integer arithmetic, so it raises no
- * floating-point flags (NumPy's own npy_double_to_half raises overflow and
- * underflow for values that do not fit, which is its convention, not ours).
+ * Included by pyactx.h; integer arithmetic only.  The one flag it raises
+ * is overflow, when a finite value rounds to +-inf (a genuine overflow of
+ * the float16 result, as the float32 conversion would report); underflow
+ * is not raised (see the loops' flag policy).
  */
 #ifndef PYACTX_HALF_H
 #define PYACTX_HALF_H
 
 #include <stdint.h>
 #include <string.h>
+#include <fenv.h>
 
 static inline double pyactx_half_to_double(uint16_t h)
 {
@@ -56,7 +58,10 @@ static inline uint16_t pyactx_double_to_half(double d)
     }
     int e = (int)(abits >> 52) - 1023;       /* unbiased exponent */
     uint64_t m = (abits & 0x000fffffffffffffull) | 0x0010000000000000ull; /* 53-bit significand */
-    if (e >= 16) return sign | 0x7c00u;      /* >= 65536: overflows even before rounding */
+    if (e >= 16) {                           /* >= 65536: overflows even before rounding */
+        feraiseexcept(FE_OVERFLOW);
+        return sign | 0x7c00u;
+    }
     int shift;                               /* bits of m to drop */
     uint16_t base;
     if (e >= -14) {                          /* normal half: keep 11 bits */
@@ -75,7 +80,9 @@ static inline uint16_t pyactx_double_to_half(double d)
     if (rem > half || (rem == half && (q & 1))) q++;
     /* for normals, q carrying into bit 10 correctly increments the exponent
      * (and 65504 + carry gives 0x7c00 = inf). */
-    return (uint16_t)(sign | (uint16_t)(base + q));
+    uint16_t h = (uint16_t)(sign | (uint16_t)(base + q));
+    if ((h & 0x7fffu) == 0x7c00u) feraiseexcept(FE_OVERFLOW);
+    return h;
 }
 
 #endif /* PYACTX_HALF_H */

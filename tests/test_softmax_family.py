@@ -1,0 +1,686 @@
+"""The softmax family (generalized ufuncs): accuracy against mpmath, edge cases,
+gufunc mechanics (axis=, axes=, keepdims=, out=, broadcasting, strides) and
+floating-point flags.
+
+Reference data: tests/data/softmax_<dtype>.npz, written by
+tools/generate_softmax_reference.py from tests/reference_softmax.py (the
+textbook definitions in mpmath at a precision chosen per row).
+
+Error measure (``ulp_errors``): |computed - exact| in ULPs of the dtype at
+the exact value ("relative ULP").  Where the exact value can cancel to an
+interior root -- softmax_vjp = y_i (g_i - sum y g), log_softmax_vjp =
+g_i - y_i sum g, logsumexp = max + log(sum exp(x - max)) with max < 0 -- an
+ULP relative to the result itself is unbounded for any finite-precision
+method, and the unit is the ULP at the size of the terms instead:
+    softmax_vjp_i      y_i (|g_i| + sum_j y_j |g_j|)
+    log_softmax_vjp_i  |g_i| + y_i |sum_j g_j|
+    logsumexp          |max| + (logsumexp - max)
+(these are the condition-number scales of the formulas; they equal the
+result itself when nothing cancels).  Softmax, log_softmax, the Jacobian,
+cross_entropy and cross_entropy_grad have no interior roots and are
+measured relative to themselves.
+
+Bounds (``BOUND``):
+* float16 and float32 are computed in float64 (within a few float64 ULP,
+  i.e. 2^-40 float16 / 2^-27 float32 ULP) and rounded once, so they are
+  within 0.5 ULP of exact plus that.  The Jacobian keeps y_j in its own
+  first two rows as the bits of a float32 (float16 case) or of a float64
+  (float32 case): 2^-13 float16 ULP at most.  Bound: 0.51 ULP.
+* float64 and long double are computed in their own precision: each entry
+  is a few roundings away from exact (exp ~0.5-1, the quotient by the sum,
+  products for the derivatives); measured maxima 2.3 (float64) and 1.9 (x87
+  long double), see ``pytest -s -k report``.  Bound: 4 ULP, the library's
+  contract.
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import warnings
+
+import mpmath
+import numpy as np
+import pytest
+
+import pyactx
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import reference_softmax as ref  # noqa: E402
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+L = np.longdouble
+DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64,
+          "longdouble": np.longdouble}
+FLOATS = list(DTYPES.values())
+BOUND = {"float16": 0.51, "float32": 0.51, "float64": 4.0, "longdouble": 4.0}
+MAP_FUNCS = ("softmax", "log_softmax", "softmax_vjp", "log_softmax_vjp", "cross_entropy_grad")
+ROW_FUNCS = ("logsumexp", "cross_entropy")
+ALL_FUNCS = MAP_FUNCS + ROW_FUNCS + ("softmax_jacobian",)
+SCALED = {"softmax_vjp": "softmax_vjp_scale", "log_softmax_vjp": "log_softmax_vjp_scale",
+          "logsumexp": "logsumexp_scale"}
+GUFUNCS = [pyactx.softmax, pyactx.log_softmax, pyactx.logsumexp, pyactx.softmax_jacobian,
+           pyactx.softmax_vjp, pyactx.log_softmax_vjp, pyactx.cross_entropy,
+           pyactx.cross_entropy_grad]
+
+#: the references are double-double (~106 bits): enough to measure a 64-bit
+#: x87 long double to a small fraction of an ULP, not a 113-bit binary128 one
+LONGDOUBLE_IS_X87 = (np.finfo(np.longdouble).nmant == 63
+                     and np.finfo(np.longdouble).maxexp == 16384)
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+def _load(name):
+    with np.load(os.path.join(DATA, f"softmax_{name}.npz"), allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+_CACHE = {}
+
+
+def data(name):
+    if name not in _CACHE:
+        _CACHE[name] = _load(name)
+    return _CACHE[name]
+
+
+def _field(d, f):
+    hi = d[f + "_hi"]
+    lo = d.get(f + "_lo", np.zeros_like(hi))
+    e2 = d.get(f + "_e2", np.zeros(hi.shape, np.int32))
+    return hi, lo, e2
+
+
+def ulp_errors(got, d, f, dtype, scale=None):
+    """|got - exact| in ULPs of `dtype` at |exact| (or at the scale field).
+
+    exact = ldexp(hi + lo, e2); the difference is formed in long double
+    after scaling got by 2^-e2 (exact), so (got - hi) is exact near the
+    reference and the measure resolves a small fraction of an ULP.
+    NaN/inf references must be matched exactly (error 0, else inf)."""
+    hi, lo, e2 = _field(d, f)
+    got = np.asarray(got)
+    with np.errstate(all="ignore"):
+        diff = (np.ldexp(got.astype(L), -e2) - hi.astype(L)) - lo.astype(L)
+        sh, se = (np.abs(hi), e2) if scale is None else (np.abs(_field(d, scale)[0]), _field(d, scale)[2])
+        size = np.ldexp(sh.astype(L), se).astype(dtype)
+        unit = np.ldexp(np.spacing(np.abs(size)).astype(L), -e2)
+        err = (np.abs(diff) / unit).astype(np.float64)
+    special = ~np.isfinite(hi)
+    same = (got[special].astype(L) == hi[special]) | (np.isnan(got[special]) & np.isnan(hi[special]))
+    err[special] = np.where(same, 0.0, np.inf)
+    return err
+
+
+def rows(d, dtype):
+    off = d["offsets"]
+    x = d["x"].astype(dtype)
+    g = d["g"].astype(dtype)
+    for r in range(len(off) - 1):
+        yield r, x[off[r]:off[r + 1]], g[off[r]:off[r + 1]], np.int64(d["label"][r])
+
+
+def compute(name, func):
+    """Evaluate `func` on every reference row of dtype `name` (one call per
+    row, under errstate(all='raise')); concatenated like the reference."""
+    dtype = DTYPES[name]
+    d = data(name)
+    uf = getattr(pyactx, func)
+    out = []
+    with np.errstate(all="raise"):
+        for r, x, g, lab in rows(d, dtype):
+            if func in ("softmax", "log_softmax"):
+                y = uf(x)
+            elif func == "logsumexp":
+                y = np.atleast_1d(uf(x))
+            elif func in ("softmax_vjp", "log_softmax_vjp"):
+                y = uf(x, g)
+            elif func == "cross_entropy":
+                y = np.atleast_1d(uf(x, lab))
+            elif func == "cross_entropy_grad":
+                y = uf(x, lab)
+            else:
+                if len(x) > 17:
+                    continue
+                y = uf(x).ravel()
+            assert y.dtype == dtype
+            out.append(y)
+    return np.concatenate(out)
+
+
+def max_ulp(name, func):
+    got = compute(name, func)
+    d = data(name)
+    err = ulp_errors(got, d, func, DTYPES[name], SCALED.get(func))
+    return err, got
+
+
+def I(v):
+    """Labels as int64 arrays: the loop's own label type (Python ints and other
+    integer widths are the subject of test_label_integer_types_accepted)."""
+    return np.asarray(v, dtype=np.int64)
+
+
+def _bits_equal(a, b):
+    """Identical values, signs of zeros and NaN positions.  (Not tobytes():
+    the x86 long double has 6 bytes of padding that need not agree.)"""
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.dtype == b.dtype and a.shape == b.shape
+    if a.dtype != np.longdouble:
+        return a.tobytes() == b.tobytes()
+    same = (a == b) & (np.signbit(a) == np.signbit(b))
+    return bool(np.all(same | (np.isnan(a) & np.isnan(b))))
+
+
+# ---------------------------------------------------------------------------
+# Accuracy against the mpmath reference data
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("func", ALL_FUNCS)
+@pytest.mark.parametrize("name", list(DTYPES))
+def test_accuracy_against_mpmath(name, func):
+    if name == "longdouble" and not LONGDOUBLE_IS_X87:
+        pytest.skip("long double is not the x87 format: the double-double references "
+                    "cannot measure it (float64-like long double is covered by float64)")
+    err, got = max_ulp(name, func)
+    worst = int(np.argmax(err))
+    assert err[worst] <= BOUND[name], (
+        f"{func}[{name}]: {err[worst]:.3g} ULP at entry {worst} (got {got[worst]!r})")
+
+
+def test_report_max_ulp(capsys):
+    """Prints the measured maxima (run with -s to see them)."""
+    lines = []
+    for name in DTYPES:
+        if name == "longdouble" and not LONGDOUBLE_IS_X87:
+            continue
+        parts = []
+        for func in ALL_FUNCS:
+            err, _ = max_ulp(name, func)
+            parts.append(f"{func} {err.max():.3g}")
+        lines.append(f"{name}: " + ", ".join(parts))
+    with capsys.disabled():
+        print("\nmax ULP errors (scaled units for vjp / logsumexp):\n  " + "\n  ".join(lines))
+
+
+@pytest.mark.parametrize("name", list(DTYPES))
+def test_reference_rows_cover_the_edge_regimes(name):
+    d = data(name)
+    names = list(d["names"])
+    assert any("cut-off" in s for s in names) and any("-inf" in s for s in names)
+    assert any("huge" in s for s in names) and any("subnormal" in s for s in names)
+    lens = np.diff(d["offsets"])
+    assert {1, 2, 3, 17, 1000} <= set(lens.tolist())
+
+
+# ---------------------------------------------------------------------------
+# Rows sum to 1
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.longdouble])
+@pytest.mark.parametrize("sigma", [1.0, 100.0, 1e-3])
+def test_long_rows_sum_to_one(dtype, sigma):
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal(100_000) * sigma).astype(dtype)
+    with np.errstate(all="raise"):
+        y = pyactx.softmax(x)
+    s = mpmath.fsum(ref._to_mpf(v) for v in y)
+    eps = float(np.finfo(dtype).eps)
+    # each y_i within ~2 ULP of exact: the sum within a few eps of 1
+    assert abs(float(s - 1)) <= 4 * eps, float(s - 1)
+
+
+def test_float16_rows_sum_to_one_within_rounding():
+    rng = np.random.default_rng(8)
+    for n in (2, 3, 17, 300):
+        x = rng.standard_normal(n).astype(np.float16)
+        y = pyactx.softmax(x)
+        s = math.fsum(y.astype(np.float64))
+        # every y_i is the correctly rounded value (<= half a spacing off)
+        tol = 0.6 * float(np.sum(np.spacing(y).astype(np.float64)))
+        assert abs(s - 1) <= tol
+
+
+# ---------------------------------------------------------------------------
+# Edge cases (SOFTMAX_ROW_NOTES), no floating-point flags
+# ---------------------------------------------------------------------------
+
+INF, NAN = np.inf, np.nan
+
+
+def _all(x, g=None, label=0):
+    """Every gufunc on the row x (under errstate(all='raise'))."""
+    x = np.asarray(x)
+    g = np.ones_like(x) if g is None else np.asarray(g, dtype=x.dtype)
+    with np.errstate(all="raise"):
+        return {
+            "softmax": pyactx.softmax(x),
+            "log_softmax": pyactx.log_softmax(x),
+            "logsumexp": pyactx.logsumexp(x),
+            "softmax_jacobian": pyactx.softmax_jacobian(x),
+            "softmax_vjp": pyactx.softmax_vjp(x, g),
+            "log_softmax_vjp": pyactx.log_softmax_vjp(x, g),
+            "cross_entropy": pyactx.cross_entropy(x, I(label)),
+            "cross_entropy_grad": pyactx.cross_entropy_grad(x, I(label)),
+        }
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_neg_inf_entries_give_exact_zero(dtype):
+    x = np.array([-INF, 0.5, -INF, 2.0, -1.0], dtype=dtype)
+    r = _all(x, g=[1.0, -2.0, 3.0, 0.5, 0.25], label=3)
+    ninf = np.isneginf(x)
+    assert np.all(r["softmax"][ninf] == 0) and not np.any(np.signbit(r["softmax"][ninf]))
+    assert np.all(np.isneginf(r["log_softmax"][ninf]))
+    assert np.all(r["softmax_jacobian"][ninf, :] == 0) and np.all(r["softmax_jacobian"][:, ninf] == 0)
+    assert np.all(r["softmax_vjp"][ninf] == 0)
+    lv = r["log_softmax_vjp"]
+    gx = np.array([1.0, -2.0, 3.0, 0.5, 0.25], dtype=dtype)
+    np.testing.assert_array_equal(lv[ninf], gx[ninf])        # g_i - 0 * sum(g)
+    assert np.all(r["cross_entropy_grad"][ninf] == 0)
+    # the finite entries are softmax of the finite sub-row
+    finite = pyactx.softmax(x[~ninf])
+    np.testing.assert_array_equal(r["softmax"][~ninf], finite)
+    np.testing.assert_array_equal(r["logsumexp"], pyactx.logsumexp(x[~ninf]))
+    # a label on a -inf logit: infinite loss, gradient -1 there
+    with np.errstate(all="raise"):
+        assert pyactx.cross_entropy(x, I(0)) == INF
+        ge = pyactx.cross_entropy_grad(x, I(0))
+    assert ge[0] == -1 and np.all(ge[1:][~ninf[1:]] > 0)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("row, lse", [
+    ([-INF, -INF, -INF], -INF),        # all -inf: NaN (logsumexp -inf)
+    ([0.0, INF, 1.0], INF),            # +inf: NaN (logsumexp +inf)
+    ([INF, INF], INF),
+    ([0.0, NAN, 1.0], NAN),            # NaN: NaN
+    ([INF, NAN, -INF], NAN),           # NaN wins over +inf
+    ([-INF, INF], INF),
+])
+def test_nan_rows(dtype, row, lse):
+    x = np.array(row, dtype=dtype)
+    r = _all(x, label=1)
+    for k, v in r.items():
+        v = np.asarray(v)
+        if k == "logsumexp":
+            if np.isnan(lse):
+                assert np.isnan(v)
+            else:
+                assert v == lse
+        else:
+            assert np.all(np.isnan(v)), (k, v)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_nonfinite_cotangent_gives_nan_row(dtype):
+    x = np.array([0.5, 1.0, -2.0], dtype=dtype)
+    for g in ([1.0, INF, 0.0], [NAN, 1.0, 2.0], [-INF, 0.0, 0.0]):
+        with np.errstate(all="raise"):
+            assert np.all(np.isnan(pyactx.softmax_vjp(x, np.array(g, dtype=dtype))))
+            assert np.all(np.isnan(pyactx.log_softmax_vjp(x, np.array(g, dtype=dtype))))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_length_one_rows(dtype):
+    for v in (0.0, -12.5, 3.0e3, -INF):
+        x = np.array([v], dtype=dtype)
+        if v == -INF:
+            r = _all(x)
+            assert all(np.all(np.isnan(a)) for k, a in r.items() if k != "logsumexp")
+            assert r["logsumexp"] == -INF
+            continue
+        r = _all(x, g=[2.5])
+        assert r["softmax"][0] == 1 and r["log_softmax"][0] == 0
+        assert r["logsumexp"] == x[0]
+        assert r["softmax_jacobian"].shape == (1, 1) and r["softmax_jacobian"][0, 0] == 0
+        assert r["softmax_vjp"][0] == 0 and r["log_softmax_vjp"][0] == 0
+        assert r["cross_entropy"] == 0 and r["cross_entropy_grad"][0] == 0
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_zero_length_rows(dtype):
+    x = np.empty((3, 0), dtype=dtype)
+    with np.errstate(all="raise"):
+        assert pyactx.softmax(x).shape == (3, 0)
+        assert pyactx.log_softmax(x).shape == (3, 0)
+        lse = pyactx.logsumexp(x)
+        assert lse.shape == (3,) and lse.dtype == dtype and np.all(lse == -INF)
+        assert pyactx.softmax_jacobian(x).shape == (3, 0, 0)
+        assert pyactx.softmax_vjp(x, x).shape == (3, 0)
+        assert pyactx.log_softmax_vjp(x, x).shape == (3, 0)
+        # no label is valid for 0 classes
+        with pytest.raises(ValueError):
+            pyactx.cross_entropy(x, np.zeros(3, dtype=np.int64))
+        with pytest.raises(ValueError):
+            pyactx.cross_entropy_grad(x, I(0))
+        # no rows at all: nothing to check, empty results
+        assert pyactx.cross_entropy(np.empty((0, 4), dtype), np.empty(0, np.int64)).shape == (0,)
+        assert pyactx.logsumexp(np.empty((0, 4), dtype)).shape == (0,)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_extreme_rows_raise_no_flags(dtype):
+    fi = np.finfo(dtype)
+    big, tiny = fi.max, fi.smallest_subnormal        # scalars of dtype (long double max > float max)
+    rows_ = [
+        [big, big],                       # logsumexp = max + log 2, finite
+        [-big, -big, -big],
+        [tiny, -tiny, 0.0],
+        [1000.0, 1001.0], [-1000.0, -1001.0],
+        [0.0, -1e4, -2e4],                # exp(x - max) == 0 exactly
+        [big / 4, -big / 4, 0.0],         # x - max = -big/2: finite
+    ]
+    for row in rows_:
+        x = np.array(row, dtype=dtype)
+        g = np.array([1.0, -0.5, 0.25][:len(row)], dtype=dtype)
+        r = _all(x, g=g, label=len(row) - 1)       # raises FloatingPointError on a flag
+        assert np.all(np.isfinite(r["softmax"])) and abs(float(np.sum(r["softmax"], dtype=L)) - 1) < 1e-2
+        assert np.isfinite(r["logsumexp"])
+    # x - max overflows here: the log-type results (-2 max) genuinely do, and
+    # are tested in test_genuine_overflow_is_reported; the others must not
+    for row in ([big, -big, 0.0], [-INF, big, -big]):
+        x = np.array(row, dtype=dtype)
+        with np.errstate(all="raise"):
+            pyactx.softmax(x), pyactx.logsumexp(x), pyactx.softmax_jacobian(x)
+            pyactx.softmax_vjp(x, np.ones_like(x)), pyactx.log_softmax_vjp(x, np.ones_like(x))
+            pyactx.cross_entropy_grad(x, I(1)), pyactx.cross_entropy(x, I(0))
+    with np.errstate(all="raise"):
+        assert pyactx.logsumexp(np.array([big, big], dtype=dtype)) == np.array(big, dtype)
+        y = pyactx.softmax(np.array([big, -big, 0.0], dtype=dtype))
+        np.testing.assert_array_equal(y, np.array([1, 0, 0], dtype=dtype))
+
+
+def test_known_values():
+    x = np.array([1000.0, 1001.0])
+    np.testing.assert_allclose(pyactx.softmax(x), [0.2689414213699951, 0.7310585786300049],
+                               rtol=2e-16)
+    np.testing.assert_allclose(pyactx.softmax(-x), [0.7310585786300049, 0.2689414213699951],
+                               rtol=2e-16)
+    assert pyactx.logsumexp(np.array([1e308, 1e308])) == 1e308
+    np.testing.assert_allclose(pyactx.log_softmax(x), [-1.3132616875182228, -0.31326168751822286],
+                               rtol=2e-16)
+
+
+def test_genuine_overflow_is_reported():
+    # log_softmax(-1e308 | max 1e308) = -2e308: a finite input, an infinite result
+    x = np.array([1e308, -1e308])
+    with np.errstate(over="raise"):
+        with pytest.raises(FloatingPointError):
+            pyactx.log_softmax(x)
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(pyactx.log_softmax(x), [0.0, -INF])
+        assert pyactx.cross_entropy(x, I(1)) == INF
+
+
+# ---------------------------------------------------------------------------
+# Derivatives against mpmath finite differences
+# ---------------------------------------------------------------------------
+
+FD_ROWS = [
+    [0.5, -1.25, 3.0, 0.0],
+    [1000.0, 1001.0, 999.5],
+    [-3.0, -3.0, 2.0, -40.0],
+    [7.0, -INF, 6.5],
+]
+
+
+def _fd(fn, x, *args):
+    with mpmath.workprec(ref.working_prec(x) + 64):
+        return fn(x, *args)
+
+
+def _close(got, want, scale, ulps=8):
+    """|got - want| <= ulps * eps * scale, entrywise (float64)."""
+    got = np.asarray(got, dtype=np.float64).ravel()
+    want = [float(v) for v in np.ravel(want)]
+    scale = [float(v) for v in np.ravel(scale)]
+    for a, b, s in zip(got, want, scale):
+        assert abs(a - b) <= ulps * 2.0 ** -52 * s + 1e-300, (a, b, s)
+
+
+@pytest.mark.parametrize("row", FD_ROWS, ids=str)
+def test_jacobian_against_finite_differences(row):
+    x = np.array(row)
+    fd = _fd(ref.fd_softmax_jacobian, list(row))
+    J = pyactx.softmax_jacobian(x)
+    _close(J, fd, [abs(v) for r in fd for v in r])
+    # and the definition used for the reference data agrees with the FD
+    with mpmath.workprec(300):
+        an = ref.softmax_jacobian(list(row))
+        for i in range(len(row)):
+            for j in range(len(row)):
+                assert abs(an[i][j] - fd[i][j]) <= mpmath.mpf(2) ** -90 * (abs(an[i][j]) + 2 ** -1000)
+
+
+@pytest.mark.parametrize("row", FD_ROWS, ids=str)
+def test_vjps_against_finite_differences(row):
+    x = np.array(row)
+    g = np.array([0.75, -2.0, 1.5, 0.125][:len(row)])
+    fd = _fd(ref.fd_softmax_vjp, list(row), list(g))
+    with mpmath.workprec(300):
+        sc = ref.softmax_vjp_scale(list(row), list(g))
+    _close(pyactx.softmax_vjp(x, g), fd, sc)
+    if not np.all(np.isfinite(x)):
+        return      # sum_j g_j log_softmax_j is -inf: no finite differences
+    fd = _fd(ref.fd_log_softmax_vjp, list(row), list(g))
+    with mpmath.workprec(300):
+        sc = ref.log_softmax_vjp_scale(list(row), list(g))
+    _close(pyactx.log_softmax_vjp(x, g), fd, sc)
+
+
+@pytest.mark.parametrize("row", FD_ROWS, ids=str)
+def test_cross_entropy_grad_against_finite_differences(row):
+    x = np.array(row)
+    for label in range(len(row)):
+        if row[label] == -INF:
+            continue            # loss +inf: no derivative
+        fd = _fd(ref.fd_cross_entropy_grad, list(row), label)
+        _close(pyactx.cross_entropy_grad(x, I(label)), fd, [abs(v) for v in fd])
+
+
+# ---------------------------------------------------------------------------
+# gufunc mechanics: axis / axes / keepdims, out=, in place, broadcasting, strides
+# ---------------------------------------------------------------------------
+
+def _x2d(dtype=np.float64, shape=(4, 7), seed=3):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(shape) * 3).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_axis_and_keepdims(dtype):
+    x = _x2d(dtype)
+    for uf in (pyactx.softmax, pyactx.log_softmax):
+        assert _bits_equal(uf(x, axis=0), uf(x.T).T)
+        assert _bits_equal(uf(x, axis=-1), uf(x))
+        assert _bits_equal(uf(x, axes=[(0,), (0,)]), uf(x.T).T)
+    lse = pyactx.logsumexp(x, axis=0)
+    assert _bits_equal(lse, pyactx.logsumexp(x.T))
+    k = pyactx.logsumexp(x, axis=0, keepdims=True)
+    assert k.shape == (1, 7) and _bits_equal(k[0], lse)
+    k = pyactx.logsumexp(x, keepdims=True)
+    assert k.shape == (4, 1) and _bits_equal(k[:, 0], pyactx.logsumexp(x))
+    x3 = _x2d(dtype, (2, 3, 5))
+    assert _bits_equal(pyactx.softmax(x3, axis=1), np.moveaxis(pyactx.softmax(np.moveaxis(x3, 1, -1)), -1, 1))
+    # Jacobian: axes for the input core axis and the two output core axes
+    J = pyactx.softmax_jacobian(x, axes=[(0,), (0, 1)])
+    assert J.shape == (4, 4, 7)
+    for r in range(7):
+        assert _bits_equal(J[:, :, r], pyactx.softmax_jacobian(x[:, r]))
+    Jref = pyactx.softmax_jacobian(x.T)
+    J = pyactx.softmax_jacobian(x, axes=[(0,), (1, 2)])
+    assert J.shape == (7, 4, 4) and _bits_equal(J, Jref)
+    # vjp: the same axis for x, g and the result
+    g = _x2d(dtype, seed=5)
+    v = pyactx.softmax_vjp(x, g, axis=0)
+    assert _bits_equal(v, pyactx.softmax_vjp(x.T, g.T).T)
+    v = pyactx.log_softmax_vjp(x, g, axes=[(0,), (0,), (0,)])
+    assert _bits_equal(v, pyactx.log_softmax_vjp(x.T, g.T).T)
+    # cross_entropy: the label has no core axis
+    lab = np.array([0, 3, 1, 2, 0, 1, 3])
+    ce = pyactx.cross_entropy(x, lab, axes=[(0,), (), ()])
+    assert _bits_equal(ce, pyactx.cross_entropy(x.T, lab))
+    cg = pyactx.cross_entropy_grad(x, lab, axes=[(0,), (), (0,)])
+    assert _bits_equal(cg, pyactx.cross_entropy_grad(x.T, lab).T)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_out_and_in_place(dtype):
+    x = _x2d(dtype)
+    g = _x2d(dtype, seed=9)
+    lab = np.array([1, 0, 6, 3])
+    for uf, args in ((pyactx.softmax, (x,)), (pyactx.log_softmax, (x,)),
+                     (pyactx.softmax_vjp, (x, g)), (pyactx.log_softmax_vjp, (x, g)),
+                     (pyactx.cross_entropy_grad, (x, lab))):
+        want = uf(*args)
+        out = np.full_like(x, -7)
+        assert uf(*args, out=out) is out and _bits_equal(out, want)
+        # in place on each float input (out = x, out = g)
+        for k, a in enumerate(args):
+            if a.dtype != dtype:
+                continue
+            b = [c.copy() for c in args]
+            r = uf(*b, out=b[k])
+            assert r is b[k] and _bits_equal(b[k], want), (uf.__name__, k)
+        # a non-contiguous, reversed out
+        big = np.full((4, 14), -7, dtype=dtype)
+        o = big[::-1, ::-2]
+        uf(*args, out=o)
+        assert _bits_equal(np.ascontiguousarray(o), want)
+        assert np.all(big[:, ::2] == -7)
+    out = np.full(4, -7, dtype=dtype)
+    assert pyactx.logsumexp(x, out=out) is out and _bits_equal(out, pyactx.logsumexp(x))
+    out = np.full(4, -7, dtype=dtype)
+    assert pyactx.cross_entropy(x, lab, out=out) is out
+    assert _bits_equal(out, pyactx.cross_entropy(x, lab))
+    J = np.full((4, 7, 7), -7, dtype=dtype)
+    assert pyactx.softmax_jacobian(x, out=J) is J and _bits_equal(J, pyactx.softmax_jacobian(x))
+    assert _bits_equal(J, J.transpose(0, 2, 1))                     # exactly symmetric
+    Jt = np.full((4, 7, 7), -7, dtype=dtype).transpose(0, 2, 1)
+    pyactx.softmax_jacobian(x, out=Jt)
+    assert _bits_equal(np.ascontiguousarray(Jt), pyactx.softmax_jacobian(x))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_strides_bit_for_bit(dtype):
+    x = _x2d(dtype, (6, 9))
+    g = _x2d(dtype, (6, 9), seed=11)
+    lab = np.array([0, 8, 4, 2, 1, 7])
+    variants = [
+        lambda a: a[:, ::-1],                                   # negative stride
+        lambda a: np.repeat(a, 2, axis=1)[:, ::2],              # strided
+        lambda a: np.asfortranarray(a),                         # row axis not contiguous
+        lambda a: np.ascontiguousarray(a[::-1])[::-1],          # negative outer stride
+    ]
+    funcs = [
+        (pyactx.softmax, lambda t: (t(x),)),
+        (pyactx.log_softmax, lambda t: (t(x),)),
+        (pyactx.logsumexp, lambda t: (t(x),)),
+        (pyactx.softmax_jacobian, lambda t: (t(x),)),
+        (pyactx.softmax_vjp, lambda t: (t(x), t(g))),
+        (pyactx.log_softmax_vjp, lambda t: (t(x), t(g))),
+        (pyactx.cross_entropy, lambda t: (t(x), lab)),
+        (pyactx.cross_entropy_grad, lambda t: (t(x), lab)),
+    ]
+    for uf, make in funcs:
+        for k, t in enumerate(variants):
+            args = make(t)
+            # the same logical arrays, contiguous: the results must be identical
+            cont = [np.ascontiguousarray(a) for a in args]
+            got, want = uf(*args), uf(*cont)
+            assert _bits_equal(np.ascontiguousarray(got), want), (uf.__name__, k)
+    # zero stride along the row: a broadcast row of equal values
+    row = np.broadcast_to(np.array(2.5, dtype=dtype), (9,))
+    assert _bits_equal(pyactx.softmax(row), pyactx.softmax(np.full(9, 2.5, dtype=dtype)))
+
+
+def test_broadcasting():
+    x = _x2d(np.float64, (3, 5))
+    g = np.array([1.0, -2.0, 0.5, 0.0, 3.0])
+    v = pyactx.softmax_vjp(x, g)
+    for r in range(3):
+        assert _bits_equal(v[r], pyactx.softmax_vjp(x[r], g))
+    v = pyactx.log_softmax_vjp(x[0], np.stack([g, 2 * g]))
+    assert v.shape == (2, 5) and _bits_equal(v[1], pyactx.log_softmax_vjp(x[0], 2 * g))
+    ce = pyactx.cross_entropy(x, I(2))
+    assert ce.shape == (3,) and all(ce[r] == pyactx.cross_entropy(x[r], I(2)) for r in range(3))
+    ce = pyactx.cross_entropy(x[:1], np.array([0, 4, -1]))
+    assert ce.shape == (3,) and ce[2] == ce[1] == pyactx.cross_entropy(x[0], I(4))
+    cg = pyactx.cross_entropy_grad(x[0], np.array([[0], [3]]))
+    assert cg.shape == (2, 1, 5) and _bits_equal(cg[1, 0], pyactx.cross_entropy_grad(x[0], I(3)))
+    # integer logits promote like np.exp
+    assert pyactx.softmax(np.array([1, 2, 3])).dtype == np.float64
+    assert pyactx.softmax(np.array([1, 2, 3], dtype=np.int8)).dtype == np.exp(np.int8(1)).dtype
+
+
+# ---------------------------------------------------------------------------
+# Labels: validation before anything is written
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("uf", [pyactx.cross_entropy, pyactx.cross_entropy_grad], ids=lambda u: u.__name__)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_labels_out_of_range(uf, dtype):
+    x = _x2d(dtype, (3, 5))
+    n = x.shape[-1]
+    shape = (3,) if uf is pyactx.cross_entropy else (3, 5)
+    for bad in (n, -n - 1, 10 ** 6, -(10 ** 6)):
+        labels = np.array([0, bad, 1])
+        out = np.full(shape, -7, dtype=dtype)
+        with pytest.raises(ValueError):
+            uf(x, labels, out=out)
+        assert np.all(out == -7), "output written before the labels were validated"
+        with pytest.raises(ValueError):
+            uf(x[0], I(bad))
+    # valid negative labels count from the end
+    np.testing.assert_array_equal(uf(x, I(-1)), uf(x, I(n - 1)))
+    np.testing.assert_array_equal(uf(x, np.array([-n, -2, 0])), uf(x, np.array([0, n - 2, 0])))
+
+
+@pytest.mark.parametrize("uf", [pyactx.cross_entropy, pyactx.cross_entropy_grad], ids=lambda u: u.__name__)
+def test_float_labels_refused(uf):
+    x = _x2d(np.float64, (3, 5))
+    out = np.full((3,) if uf is pyactx.cross_entropy else (3, 5), -7.0)
+    for lab in (np.array([0.0, 1.0, 2.0]), 1.0, np.float32(2)):
+        with pytest.raises(TypeError):
+            uf(x, lab, out=out)
+        assert np.all(out == -7)
+
+
+@pytest.mark.parametrize("uf", [pyactx.cross_entropy, pyactx.cross_entropy_grad], ids=lambda u: u.__name__)
+def test_label_integer_types_accepted(uf):
+    """A label is "an integer" (spec): Python ints, NumPy integer scalars and
+    arrays of any signed/unsigned width that casts safely to int64."""
+    x = _x2d(np.float64, (3, 5))
+    want = uf(x, I([0, 1, 2]))
+    for it in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32):
+        np.testing.assert_array_equal(uf(x, np.array([0, 1, 2], dtype=it)), want)
+    np.testing.assert_array_equal(uf(x, [0, 1, 2]), want)
+    np.testing.assert_array_equal(uf(x, 2), uf(x, I(2)))
+    np.testing.assert_array_equal(uf(x[1], 1), uf(x[1], I(1)))
+    # integer logits promote to float64 as for np.exp
+    np.testing.assert_array_equal(uf(np.array([1, 2, 3]), 0), uf(np.array([1.0, 2.0, 3.0]), I(0)))
+
+
+# ---------------------------------------------------------------------------
+# Consistency between members (sanity, in addition to the reference data)
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_family_consistency(dtype):
+    x = _x2d(dtype, (5, 11))
+    eps = float(np.finfo(dtype).eps)
+    y, ls, lse = pyactx.softmax(x), pyactx.log_softmax(x), pyactx.logsumexp(x)
+    np.testing.assert_allclose(np.log(y.astype(np.float64)), ls, rtol=8 * eps, atol=0)
+    np.testing.assert_allclose(x - lse[:, None], ls, rtol=0, atol=16 * eps * np.max(np.abs(x)))
+    lab = np.arange(5)
+    np.testing.assert_allclose(pyactx.cross_entropy(x, lab), -ls[np.arange(5), lab], rtol=4 * eps)
+    cg = pyactx.cross_entropy_grad(x, lab)
+    np.testing.assert_allclose(np.sum(cg, axis=-1, dtype=np.float64), 0, atol=8 * eps)
+    g = _x2d(dtype, (5, 11), seed=2)
+    J = pyactx.softmax_jacobian(x)
+    np.testing.assert_allclose(pyactx.softmax_vjp(x, g), np.einsum("rj,rji->ri", g.astype(np.float64), J),
+                               rtol=0, atol=16 * eps * float(np.max(np.abs(g))))
