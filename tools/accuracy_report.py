@@ -1,0 +1,74 @@
+"""Print the measured accuracy table of README.md: the largest error of every
+elementwise output against the committed mpmath references, per dtype, on
+the instruction-set path in use (or each path with --all-paths).
+
+    python tools/accuracy_report.py [--all-paths] [--markdown]
+
+float32/float64/longdouble: max |error| in ULPs of the exact value (points
+next to an interior root of a derivative in ULPs of the sum of |terms|, as
+tests/test_accuracy.py measures them).  float16: max distance, in float16
+steps, from the correctly rounded result over all 65,536 inputs.
+"""
+import os
+import sys
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+import pyactx  # noqa: E402
+import test_accuracy as T  # noqa: E402
+import _ulp as U  # noqa: E402
+
+
+def f16_error(case):
+    args = case.args()
+    ref = case.data[case.key("bits")]
+    with np.errstate(all="ignore"):
+        c = case.call(args)
+    bits = np.asarray(c, dtype=np.float16).view(np.uint16)
+    ok = ~(U.f16_is_nan(ref) | U.f16_is_nan(bits))
+    d = np.abs(U.f16_ordinal(bits[ok]).astype(np.int64) - U.f16_ordinal(ref[ok]).astype(np.int64))
+    return int(d.max()) if d.size else 0
+
+
+def table():
+    rows = {}
+    for case in T.ULP_CASES + T.F16_CASES:
+        if case.param is not None and case.param != dict(
+                (a.name, a.params[0].default) for a in T._spec.ACTIVATION_TABLE if a.params).get(case.name):
+            continue
+        if case.fmt == "longdouble" and not U.LONGDOUBLE_IS_X87:
+            continue
+        label = case.label.split("-", 1)[1].split("@")[0]
+        if case.fmt == "float16":
+            v = f16_error(case)
+        else:
+            v = float(np.nanmax(T.measured_errors(case)[3]))
+        rows.setdefault(label, {})[case.fmt] = v
+    return rows
+
+
+def main(argv):
+    paths = pyactx.available_dispatch() if "--all-paths" in argv else [pyactx.get_dispatch()]
+    for path in paths:
+        pyactx.set_dispatch(path)
+        rows = table()
+        print(f"\nmax error, path {path} (float64/float32/longdouble: ULP; float16: steps from "
+              f"the correctly rounded result)\n")
+        print("| output | float64 | float32 | longdouble | float16 |")
+        print("|---|---|---|---|---|")
+        for label, r in rows.items():
+            cells = [f"{r[f]:.2f}" if f in r else "–" for f in ("float64", "float32", "longdouble")]
+            cells.append(str(r.get("float16", "–")))
+            print(f"| `{label}` | " + " | ".join(cells) + " |")
+        worst = {f: max(r.get(f, 0) for r in rows.values()) for f in ("float64", "float32", "longdouble")}
+        print(f"\nworst over all outputs: float64 {worst['float64']:.2f}, float32 {worst['float32']:.2f}, "
+              f"longdouble {worst['longdouble']:.2f} ULP; float16 "
+              f"{max(r.get('float16', 0) for r in rows.values())} step(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
