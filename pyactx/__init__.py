@@ -173,4 +173,4 @@ BINARY: Mapping[str, _spec.Binary] = _binary
 #: name -> spec entry of the softmax-family gufuncs.
 SOFTMAX_FAMILY: Mapping[str, _spec.GUFunc] = _family
 
-del _activations, _binary, _family, _math
+del _activations, _binary, _family, _math, annotations, dataclass, Callable, Mapping, Tuple
