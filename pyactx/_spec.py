@@ -62,6 +62,10 @@ class Activation:
     aliases: Tuple[str, ...] = ()
     domain: str = "all real x"
     kind: str = field(default="unary")
+    #: loops that use the vectorised kernel of csrc/include/pyactx/kernels/fast.inc
+    #: ("f": float32 and float16, "d": float64); the others use the scalar kernels
+    simd: str = ""
+    simd_grad: str = ""
 
     def __post_init__(self):
         if self.params and self.kind == "unary":
@@ -101,7 +105,7 @@ _S2PI = "sqrt(2/pi)"
 
 ACTIVATION_TABLE: Tuple[Activation, ...] = (
     Activation(
-        name="sigmoid", title="Logistic sigmoid",
+        name="sigmoid", simd="fd", simd_grad="fd", title="Logistic sigmoid",
         formula="1 / (1 + exp(-x))", latex=r"\sigma(x)=\frac{1}{1+e^{-x}}",
         grad_formula="exp(-|x|) / (1 + exp(-|x|))**2  (= s*(1-s), computed without cancellation)",
         grad_latex=r"\sigma'(x)=\sigma(x)\,\sigma(-x)",
@@ -110,14 +114,14 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         notes="Saturates: sigmoid_grad <= 0.25 everywhere and ~exp(-|x|) in the tails.",
     ),
     Activation(
-        name="log_sigmoid", title="Log-sigmoid",
+        name="log_sigmoid", simd="fd", simd_grad="fd", title="Log-sigmoid",
         formula="min(x, 0) - log1p(exp(-|x|))", latex=r"\log\sigma(x)=-\operatorname{softplus}(-x)",
         grad_formula="sigmoid(-x)", grad_latex=r"\sigma(-x)",
         output_range="(-inf, 0)", zero_centred="no", monotonic=True, smooth=True,
         bounded="above", max_abs_grad=1.0, kinks="none (smooth)",
     ),
     Activation(
-        name="tanh", title="Hyperbolic tangent",
+        name="tanh", simd="fd", title="Hyperbolic tangent",
         formula="tanh(x)", latex=r"\tanh x",
         grad_formula="1 - tanh(x)**2 = 4 e / (1 + e)**2 with e = exp(-2|x|)",
         grad_latex=r"\operatorname{sech}^2 x",
@@ -151,7 +155,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         notes="Self-normalising: keeps zero mean and unit variance through depth for N(0,1) inputs.",
     ),
     Activation(
-        name="gelu", title="Gaussian error linear unit (exact)",
+        name="gelu", simd="f", title="Gaussian error linear unit (exact)",
         formula="x * Phi(x) = 0.5 * x * erfc(-x / sqrt(2))",
         latex=r"x\,\Phi(x)=\tfrac{x}{2}\operatorname{erfc}\!\left(-\tfrac{x}{\sqrt2}\right)",
         grad_formula="Phi(x) + x * phi(x),  phi(x) = exp(-x**2/2) / sqrt(2*pi)",
@@ -171,7 +175,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         notes="The constant 0.044715 is taken as the exact decimal; the tails use double-double arguments.",
     ),
     Activation(
-        name="silu", title="Sigmoid linear unit (swish with beta = 1)",
+        name="silu", simd="f", title="Sigmoid linear unit (swish with beta = 1)",
         formula="x * sigmoid(x)", latex=r"x\,\sigma(x)",
         grad_formula="sigmoid(x) * (1 + x * sigmoid(-x))",
         grad_latex=r"\sigma(x)\left(1+x\,\sigma(-x)\right)",

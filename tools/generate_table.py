@@ -14,6 +14,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPEC_PATH = os.path.join(ROOT, "pyactx", "_spec.py")
 OUT_PATH = os.path.join(ROOT, "csrc", "include", "pyactx", "table.inc")
+MAP_PATH = os.path.join(ROOT, "csrc", "include", "pyactx", "kernel_map.inc")
 
 # gufunc signature -> the shape of its row kernel (see rows.h)
 ROW_KINDS = {
@@ -69,16 +70,41 @@ def render():
     return "\n".join(lines) + "\n"
 
 
+def render_map():
+    """kernel_map.inc: which kernel each loop calls.  PYACTX_K<h|f|d>_<name>
+    names the float16 / float32 / float64 kernel of every unary function: the
+    vectorised one of kernels/fast.inc where the spec's `simd` says so, else
+    the scalar one."""
+    spec = runpy.run_path(SPEC_PATH)
+    lines = ["/* Generated from pyactx/_spec.py by tools/generate_table.py -- do not edit.",
+             " * Included by loops.inc after pyactx.h and pyactx_half.h. */"]
+    for act in spec["ACTIVATION_TABLE"]:
+        if act.kind != "unary":
+            continue
+        for n, simd in ((act.name, act.simd), (act.name + "_grad", act.simd_grad)):
+            if "f" in simd:
+                lines += [f"PYACTX_VM_INLINE float pyactx_{n}_vf(float x) {{ return (float)pyactx_{n}_v_d(x); }}",
+                          f"PYACTX_VM_INLINE uint16_t pyactx_{n}_vh(uint16_t x)",
+                          f"{{ return pyactx_double_to_half(pyactx_{n}_v_d(pyactx_half_to_double(x))); }}",
+                          f"#define PYACTX_KF_{n} pyactx_{n}_vf", f"#define PYACTX_KH_{n} pyactx_{n}_vh"]
+            else:
+                lines += [f"#define PYACTX_KF_{n} pyactx_{n}_f", f"#define PYACTX_KH_{n} pyactx_{n}_h"]
+            lines.append(f"#define PYACTX_KD_{n} pyactx_{n}_{'v_d' if 'd' in simd else 'd'}")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv):
-    text = render()
+    outputs = {OUT_PATH: render(), MAP_PATH: render_map()}
     if "--check" in argv:
-        with open(OUT_PATH) as f:
-            if f.read() != text:
-                print(f"{OUT_PATH} is out of date: run python tools/generate_table.py")
-                return 1
+        for path, text in outputs.items():
+            with open(path) as f:
+                if f.read() != text:
+                    print(f"{path} is out of date: run python tools/generate_table.py")
+                    return 1
         return 0
-    with open(OUT_PATH, "w") as f:
-        f.write(text)
+    for path, text in outputs.items():
+        with open(path, "w") as f:
+            f.write(text)
     return 0
 
 
