@@ -71,6 +71,9 @@ def main(argv=None) -> int:
     if cmd == "demo":
         from pyactx import demo
         return demo.main(argv)
+    if cmd == "bench":
+        from pyactx import bench
+        return bench.main(argv)
     print(f"unknown command {cmd!r}\n{__doc__}", file=sys.stderr)
     return 2
 
