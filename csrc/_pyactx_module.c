@@ -335,6 +335,11 @@ label_promoter(PyObject *NPY_UNUSED(ufunc), PyArray_DTypeMeta *const op_dtypes[]
         if (logits == NULL) return -1;
     }
     PyArray_DTypeMeta *label = signature[1] ? signature[1] : &PyArray_Int64DType;
+    /* uint64 labels stay uint64: there is no loop for them, so NumPy raises
+     * TypeError instead of wrapping 2**64 - 1 to -1 (the last class) */
+    if (signature[1] == NULL && (op_dtypes[1] == &PyArray_UInt64DType
+                                 || op_dtypes[1] == &PyArray_ULongLongDType))
+        label = op_dtypes[1];
     PyArray_DTypeMeta *out = signature[2] ? signature[2] : logits;
     Py_INCREF(label);
     Py_INCREF(out);

@@ -27,7 +27,16 @@
 
 #define FLAG_MASK (FE_INVALID | FE_DIVBYZERO | FE_OVERFLOW)
 
-static int num_threads = 0;   /* 0: not yet initialised from the environment */
+/* 0: not yet initialised from the environment.  Read by the loops without
+ * the GIL, written by set_num_threads: relaxed atomics (no ordering needed). */
+static int num_threads = 0;
+#if defined(__GNUC__) || defined(__clang__)
+#  define NT_LOAD() __atomic_load_n(&num_threads, __ATOMIC_RELAXED)
+#  define NT_STORE(v) __atomic_store_n(&num_threads, (v), __ATOMIC_RELAXED)
+#else
+#  define NT_LOAD() (*(volatile int *)&num_threads)
+#  define NT_STORE(v) (*(volatile int *)&num_threads = (v))
+#endif
 
 int pyactx_available_cpus(void)
 {
@@ -54,18 +63,21 @@ static int clamp_threads(long n)
 
 int pyactx_get_num_threads(void)
 {
-    if (num_threads == 0) {
+    int n_now = NT_LOAD();
+    if (n_now == 0) {
         const char *env = getenv("PYACTX_NUM_THREADS");
         long n = env && *env ? strtol(env, NULL, 10) : 0;
-        num_threads = clamp_threads(n > 0 ? n : pyactx_available_cpus());
+        n_now = clamp_threads(n > 0 ? n : pyactx_available_cpus());
+        NT_STORE(n_now);
     }
-    return num_threads;
+    return n_now;
 }
 
 int pyactx_set_num_threads(int n)
 {
-    num_threads = clamp_threads(n);
-    return num_threads;
+    int v = clamp_threads(n);
+    NT_STORE(v);
+    return v;
 }
 
 #ifdef PYACTX_PTHREADS
@@ -91,7 +103,9 @@ static pool_t pool = {
     PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, NULL, NULL, 0, 0, 0, 0, 0,
 };
 
-typedef struct { int index; } worker_arg;
+/* start_generation: the job generation when the worker was created, so that a
+ * worker started later (e.g. in a forked child) does not replay an old job */
+typedef struct { int index; unsigned long start_generation; } worker_arg;
 static worker_arg worker_args[PYACTX_MAX_THREADS];
 
 static void run_part(pyactx_range_fn fn, void *ctx, ptrdiff_t n, ptrdiff_t chunk, int part)
@@ -104,8 +118,8 @@ static void run_part(pyactx_range_fn fn, void *ctx, ptrdiff_t n, ptrdiff_t chunk
 static void *worker_main(void *p)
 {
     int index = ((worker_arg *)p)->index;     /* 1 .. nworkers */
-    unsigned long seen = 0;
     pthread_mutex_lock(&pool.mu);
+    unsigned long seen = ((worker_arg *)p)->start_generation;
     for (;;) {
         while (pool.generation == seen)
             pthread_cond_wait(&pool.wake, &pool.mu);
@@ -135,6 +149,11 @@ static void after_fork_child(void)
     pthread_cond_init(&pool.done, NULL);
     pool.started = 0;
     pool.nworkers = 0;
+    pool.fn = NULL;
+    pool.ctx = NULL;
+    pool.nparts = 0;
+    pool.pending = 0;
+    pool.flags = 0;
 }
 
 /* Start workers up to `want` (called with pool.busy held). */
@@ -149,6 +168,7 @@ static int ensure_workers(int want)
     while (pool.nworkers < want) {
         int i = pool.nworkers + 1;
         worker_args[i - 1].index = i;
+        worker_args[i - 1].start_generation = pool.generation;
         pthread_t th;
         pthread_attr_t attr;
         pthread_attr_init(&attr);
