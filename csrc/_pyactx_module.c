@@ -97,14 +97,7 @@ static const pyactx_isa *pyactx_active_isa = NULL;
 #define PYACTX_ROWS_JACOBIAN PYACTX_ROWS_MAP
 #define PYACTX_ROWS_VJP PYACTX_ROWS_MAP
 #include "pyactx/table.inc"
-#undef PYACTX_UNARY
-#undef PYACTX_PARAM
-#undef PYACTX_PAIR
-#undef PYACTX_GATE
-#undef PYACTX_ROWS_MAP
-#undef PYACTX_ROWS_REDUCE
-#undef PYACTX_ROWS_JACOBIAN
-#undef PYACTX_ROWS_VJP
+#include "pyactx/table_end.inc"
 
 static void
 pyactx_fill_loops(const pyactx_loop_table *t)
@@ -119,14 +112,7 @@ pyactx_fill_loops(const pyactx_loop_table *t)
 #define PYACTX_ROWS_JACOBIAN PYACTX_ROWS_MAP
 #define PYACTX_ROWS_VJP PYACTX_ROWS_MAP
 #include "pyactx/table.inc"
-#undef PYACTX_UNARY
-#undef PYACTX_PARAM
-#undef PYACTX_PAIR
-#undef PYACTX_GATE
-#undef PYACTX_ROWS_MAP
-#undef PYACTX_ROWS_REDUCE
-#undef PYACTX_ROWS_JACOBIAN
-#undef PYACTX_ROWS_VJP
+#include "pyactx/table_end.inc"
 #undef COPY4
 }
 
@@ -425,16 +411,7 @@ pyactx_exec(PyObject *m)
     if (add_label_gufunc(m, name##_method_loops, #name, doc, sig) < 0) return -1;
 #define PYACTX_ROWS_LABEL_MAP PYACTX_ROWS_LABEL_REDUCE
 #include "pyactx/table.inc"
-#undef PYACTX_UNARY
-#undef PYACTX_PARAM
-#undef PYACTX_PAIR
-#undef PYACTX_GATE
-#undef PYACTX_ROWS_MAP
-#undef PYACTX_ROWS_REDUCE
-#undef PYACTX_ROWS_JACOBIAN
-#undef PYACTX_ROWS_VJP
-#undef PYACTX_ROWS_LABEL_REDUCE
-#undef PYACTX_ROWS_LABEL_MAP
+#include "pyactx/table_end.inc"
     return 0;
 }
 

@@ -31,14 +31,7 @@ typedef struct {
 #define PYACTX_ROWS_JACOBIAN PYACTX_ROWS_MAP
 #define PYACTX_ROWS_VJP PYACTX_ROWS_MAP
 #include "pyactx/table.inc"
-#undef PYACTX_UNARY
-#undef PYACTX_PARAM
-#undef PYACTX_PAIR
-#undef PYACTX_GATE
-#undef PYACTX_ROWS_MAP
-#undef PYACTX_ROWS_REDUCE
-#undef PYACTX_ROWS_JACOBIAN
-#undef PYACTX_ROWS_VJP
+#include "pyactx/table_end.inc"
 } pyactx_loop_table;
 
 /* ISA tables; those not compiled for this platform are absent (see

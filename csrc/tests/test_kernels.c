@@ -97,10 +97,7 @@ static void special_values(void)
         check_flags(#name "_grad", x, o0 + o1, raised, 0);                     \
     }
 #include "pyactx/table.inc"
-#undef PYACTX_UNARY
-#undef PYACTX_PARAM
-#undef PYACTX_PAIR
-#undef PYACTX_GATE
+#include "pyactx/table_end.inc"
 #undef RUN
 }
 

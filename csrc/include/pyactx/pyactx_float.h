@@ -27,9 +27,6 @@
     { double ga, gb; pyactx_##name##_grad_dn((double)a, (double)b, &ga, &gb);  \
       *da = (float)ga; *db = (float)gb; }
 #include "pyactx/table.inc"
-#undef PYACTX_UNARY
-#undef PYACTX_PARAM
-#undef PYACTX_PAIR
-#undef PYACTX_GATE
+#include "pyactx/table_end.inc"
 
 #endif /* PYACTX_FLOAT_H */
