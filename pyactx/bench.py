@@ -1324,20 +1324,10 @@ _reg_ne("softplus", "where(x>0, x, 0) + log1p(exp(-abs(x)))")
 _jax("softplus", "jax.nn.softplus", lambda jax, jnp, P: jax.nn.softplus)
 
 
-@impl("softplus_grad", "numpy", "1/(1+np.exp(-x)) with out= (beta=1)")
-def _(c, L, P):
-    x, y = c.x, c.y
-
-    def f():
-        np.negative(x, out=y); np.exp(y, out=y); np.add(y, 1, out=y); np.divide(1, y, out=y)
-        return y
-    return f
-
-
-@impl("softplus_grad", "scipy", "scipy.special.expit(x, out=y) (beta=1)")
-def _(c, L, P):
-    x, y, expit = c.x, c.y, L.scipy_special.expit
-    return lambda: expit(x, out=y)
+# softplus_grad at beta = 1 is the sigmoid: the same NumPy and SciPy peers
+for _peer in ("numpy", "scipy"):
+    _desc, _maker = MAPPINGS["sigmoid"][_peer]
+    impl("softplus_grad", _peer, _desc + " (beta=1)")(_maker)
 
 
 @impl("softplus_grad", "torch", "aten.softplus_backward(ones, x, 1, 20)")

@@ -29,28 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Until pyactx.h includes vmath.inc for double and float, instantiate it
- * here (vmath.inc defines PYACTX_HAVE_VMATH_D / _F when it is included). */
-#ifndef PYACTX_HAVE_VMATH_D
-#define PYACTX_T double
-#define PYACTX_S d
-#include "pyactx/_typegen.h"
-#include "pyactx/kernels/vmath.inc"
-#include "pyactx/_typegen_end.h"
-#undef PYACTX_T
-#undef PYACTX_S
-#endif
-#ifndef PYACTX_HAVE_VMATH_F
-#define PYACTX_T float
-#define PYACTX_S f
-#define PYACTX_FLOAT 1
-#include "pyactx/_typegen.h"
-#include "pyactx/kernels/vmath.inc"
-#include "pyactx/_typegen_end.h"
-#undef PYACTX_FLOAT
-#undef PYACTX_T
-#undef PYACTX_S
-#endif
+#include "vmath_float.h"   /* double cores come from pyactx.h */
 
 #define BAD_FLAGS (FE_INVALID | FE_OVERFLOW | FE_DIVBYZERO)
 
