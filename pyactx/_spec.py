@@ -62,10 +62,21 @@ class Activation:
     aliases: Tuple[str, ...] = ()
     domain: str = "all real x"
     kind: str = field(default="unary")
-    #: loops that use the vectorised kernel of csrc/include/pyactx/kernels/fast.inc
-    #: ("f": float32 and float16, "d": float64); the others use the scalar kernels
+    #: loops that use a vectorised kernel ``<name>_v`` (kernels/fast.inc and the
+    #: family files) instead of the scalar one:
+    #:   "d"  float64 loop: the double vector kernel
+    #:   "f"  float32 and float16 loops: the double vector kernel, rounded once
+    #:   "F"  float32 and float16 loops: the float vector kernel (native float
+    #:        arithmetic, twice the lanes; used where it keeps the 4-ULP bar)
+    #: The others use the scalar kernels.
     simd: str = ""
     simd_grad: str = ""
+    #: letters of ``simd`` / ``simd_grad`` whose vector kernel comes with a
+    #: predicate ``<name>_vhard`` marking the lanes it does not handle (rare
+    #: inputs: cancellation near a root, subnormal results, ...): the loop
+    #: recomputes exactly those elements with the accurate scalar kernel.
+    vhard: str = ""
+    vhard_grad: str = ""
 
     def __post_init__(self):
         if self.params and self.kind == "unary":
@@ -105,7 +116,7 @@ _S2PI = "sqrt(2/pi)"
 
 ACTIVATION_TABLE: Tuple[Activation, ...] = (
     Activation(
-        name="sigmoid", simd="fd", simd_grad="fd", title="Logistic sigmoid",
+        name="sigmoid", simd="Fd", simd_grad="Fd", title="Logistic sigmoid",
         formula="1 / (1 + exp(-x))", latex=r"\sigma(x)=\frac{1}{1+e^{-x}}",
         grad_formula="exp(-|x|) / (1 + exp(-|x|))**2  (= s*(1-s), computed without cancellation)",
         grad_latex=r"\sigma'(x)=\sigma(x)\,\sigma(-x)",
@@ -175,7 +186,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         notes="The constant 0.044715 is taken as the exact decimal; the tails use double-double arguments.",
     ),
     Activation(
-        name="silu", simd="f", title="Sigmoid linear unit (swish with beta = 1)",
+        name="silu", simd="Fd", vhard="Fd", title="Sigmoid linear unit (swish with beta = 1)",
         formula="x * sigmoid(x)", latex=r"x\,\sigma(x)",
         grad_formula="sigmoid(x) * (1 + x * sigmoid(-x))",
         grad_latex=r"\sigma(x)\left(1+x\,\sigma(-x)\right)",

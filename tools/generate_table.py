@@ -71,25 +71,73 @@ def render():
 
 
 def render_map():
-    """kernel_map.inc: which kernel each loop calls.  PYACTX_K<h|f|d>_<name>
-    names the float16 / float32 / float64 kernel of every unary function: the
-    vectorised one of kernels/fast.inc where the spec's `simd` says so, else
-    the scalar one."""
+    """kernel_map.inc: which kernel each loop calls.  For every unary and
+    parameterised function, per loop type X in H (float16), F (float32),
+    D (float64):
+
+        PYACTX_KX_<name>    the kernel: the vectorised one where the spec's
+                            `simd` says so, else the scalar one
+        PYACTX_KXB_<name>   1 if that kernel has a hard-lane predicate (spec
+                            `vhard`), else 0
+        PYACTX_KXH_<name>   the predicate (nonzero: recompute this element)
+        PYACTX_KXS_<name>   the scalar kernel that recomputes those elements
+    """
     spec = runpy.run_path(SPEC_PATH)
     lines = ["/* Generated from pyactx/_spec.py by tools/generate_table.py -- do not edit.",
              " * Included by loops.inc after pyactx.h and pyactx_half.h. */"]
     for act in spec["ACTIVATION_TABLE"]:
-        if act.kind != "unary":
+        if act.kind not in ("unary", "param"):
             continue
-        for n, simd in ((act.name, act.simd), (act.name + "_grad", act.simd_grad)):
-            if "f" in simd:
-                lines += [f"PYACTX_VM_INLINE float pyactx_{n}_vf(float x) {{ return (float)pyactx_{n}_v_d(x); }}",
-                          f"PYACTX_VM_INLINE uint16_t pyactx_{n}_vh(uint16_t x)",
-                          f"{{ return pyactx_double_to_half(pyactx_{n}_v_d(pyactx_half_to_double(x))); }}",
-                          f"#define PYACTX_KF_{n} pyactx_{n}_vf", f"#define PYACTX_KH_{n} pyactx_{n}_vh"]
+        two = act.kind == "param"
+        for n, simd, vhard in ((act.name, act.simd, act.vhard),
+                               (act.name + "_grad", act.simd_grad, act.vhard_grad)):
+            unknown = set(simd + vhard) - set("fFd")
+            if unknown or not set(vhard) <= set(simd) or ("f" in simd and "F" in simd):
+                raise SystemExit(f"{n}: bad simd={simd!r} vhard={vhard!r}")
+
+            def sig(ty):
+                return f"{ty} x, {ty} p" if two else f"{ty} x"
+
+            def call(fn, conv=""):
+                return f"{fn}({conv}(x), {conv}(p))" if two else f"{fn}({conv}(x))"
+
+            def emit(X, kernel, hard=None):
+                lines.append(f"#define PYACTX_K{X}_{n} {kernel}")
+                if hard:
+                    lines.extend([f"#define PYACTX_K{X}B_{n} 1", f"#define PYACTX_K{X}H_{n} {hard}"])
+                else:
+                    lines.extend([f"#define PYACTX_K{X}B_{n} 0", f"#define PYACTX_K{X}H_{n} PYACTX_NOHARD"])
+                lines.append(f"#define PYACTX_K{X}S_{n} pyactx_{n}_{X.lower()}")
+
+            # float32 and float16: through the double or the float vector kernel
+            lo = "F" if "F" in simd else ("f" if "f" in simd else "")
+            if lo:
+                vt, vs = ("float", "f") if lo == "F" else ("double", "d")
+                lines += [f"PYACTX_VM_INLINE float pyactx_{n}_vf({sig('float')})",
+                          f"{{ return (float){call(f'pyactx_{n}_v_{vs}', f'({vt})')}; }}",
+                          f"PYACTX_VM_INLINE uint16_t pyactx_{n}_vh({sig('uint16_t')})",
+                          f"{{ return pyactx_double_to_half((double){call(f'pyactx_{n}_v_{vs}', f'({vt})pyactx_half_to_double')}); }}"]
+                hf = hh = None
+                if lo in vhard:
+                    lines += [f"PYACTX_VM_INLINE int pyactx_{n}_vhf({sig('float')})",
+                              f"{{ return {call(f'pyactx_{n}_vhard_{vs}', f'({vt})')} != 0; }}",
+                              f"PYACTX_VM_INLINE int pyactx_{n}_vhh({sig('uint16_t')})",
+                              f"{{ return {call(f'pyactx_{n}_vhard_{vs}', f'({vt})pyactx_half_to_double')} != 0; }}"]
+                    hf, hh = f"pyactx_{n}_vhf", f"pyactx_{n}_vhh"
+                emit("F", f"pyactx_{n}_vf", hf)
+                emit("H", f"pyactx_{n}_vh", hh)
             else:
-                lines += [f"#define PYACTX_KF_{n} pyactx_{n}_f", f"#define PYACTX_KH_{n} pyactx_{n}_h"]
-            lines.append(f"#define PYACTX_KD_{n} pyactx_{n}_{'v_d' if 'd' in simd else 'd'}")
+                emit("F", f"pyactx_{n}_f")
+                emit("H", f"pyactx_{n}_h")
+            if "d" in simd:
+                hd = None
+                if "d" in vhard:
+                    lines += [f"PYACTX_VM_INLINE int pyactx_{n}_vhd({sig('double')})",
+                              f"{{ return {call(f'pyactx_{n}_vhard_d')} != 0; }}"]
+                    hd = f"pyactx_{n}_vhd"
+                emit("D", f"pyactx_{n}_v_d", hd)
+            else:
+                emit("D", f"pyactx_{n}_d")
     return "\n".join(lines) + "\n"
 
 

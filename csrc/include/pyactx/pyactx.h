@@ -86,6 +86,22 @@ extern "C" {
 #include "pyactx/pyactx_float.h"
 #include "pyactx/pyactx_half.h"
 
+/* ------------------------------------------- float: vector kernels only */
+/* The vectorisable cores (kernels/vmath.inc) and kernels (kernels/fast.inc)
+ * once more in native float arithmetic (suffix _f: pyactx_vexp_f,
+ * pyactx_sigmoid_v_f; twice the lanes of double), for the float32 loops
+ * whose spec says "F" (pyactx/_spec.py).  The scalar float kernels above
+ * (pyactx_sigmoid_f) stay the double-evaluated ones. */
+#define PYACTX_T float
+#define PYACTX_S f
+#define PYACTX_FLOAT 1
+#include "pyactx/_typegen.h"
+#include "pyactx/kernels/vector.inc"
+#include "pyactx/_typegen_end.h"
+#undef PYACTX_FLOAT
+#undef PYACTX_T
+#undef PYACTX_S
+
 #ifdef __cplusplus
 }
 #endif
