@@ -404,10 +404,8 @@ GUFUNC_TABLE: Tuple[GUFunc, ...] = (
         formula="logsumexp(x) - x[label]", latex=r"\log\sum_j e^{x_j}-x_{\ell}",
         label_input=1,
         notes="label must be an integer in [-n, n) (negative labels count from the end, as in "
-              "NumPy indexing); otherwise ValueError, and nothing is written -- except when NumPy "
-              "iterates a batch spanning several non-contiguous axes in pieces, where pieces "
-              "before the one holding the bad label may already be written. uint64 labels are "
-              "refused (TypeError).",
+              "NumPy indexing); otherwise ValueError, and nothing is written: every label of the "
+              "call is checked before NumPy starts iterating. uint64 labels are refused (TypeError).",
     ),
     GUFunc(
         name="cross_entropy_grad", title="Gradient of cross_entropy w.r.t. the logits",
@@ -415,7 +413,7 @@ GUFUNC_TABLE: Tuple[GUFunc, ...] = (
         formula="softmax(x) - onehot(label)", latex=r"y_i-[i=\ell]",
         label_input=1,
         notes="label must be an integer in [-n, n); otherwise ValueError, and nothing is written "
-              "(with the same multi-axis caveat as cross_entropy).",
+              "(every label is checked first, as for cross_entropy).",
     ),
 )
 

@@ -615,7 +615,7 @@ BAD_LABELS = [-(2**63), -6, -4, 3, 4, 2**63 - 1]
 def test_bad_labels_raise_and_write_nothing(name, dtype, rows, n, data, seed):
     """Labels out of [-n, n): ValueError naming the label, out= untouched.
     One batch axis here (one inner-loop call); several batch axes: see the
-    xfail test below."""
+    test below."""
     count("garbage labels")
     f = G[name]
     rnd = np.random.default_rng(seed)
@@ -635,19 +635,41 @@ def test_bad_labels_raise_and_write_nothing(name, dtype, rows, n, data, seed):
     assert_same_bits(out, before, "out untouched")
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "KNOWN LIMITATION (documented in the spec notes of cross_entropy): labels are validated per "
-    "inner-loop call, so with >= 2 batch axes that NumPy cannot coalesce (here: a non-contiguous "
-    "out=), the rows of chunks before the bad label's are written before ValueError is raised"))
-def test_bad_label_multi_batch_writes_nothing():
+@pytest.mark.parametrize("name", ["cross_entropy", "cross_entropy_grad"])
+@pytest.mark.parametrize("form", ["axis=-1", "axis=2", "axes", "positional out", "class axis 0"])
+def test_bad_label_multi_batch_writes_nothing(name, form):
+    """Two batch axes NumPy cannot coalesce (a non-contiguous out=) make it
+    call the loop once per outer index; the labels are checked for the whole
+    call before that (the label gufuncs' vectorcall entry), so the bad label
+    in the last chunk leaves out= untouched."""
+    f = G[name]
     x = np.random.default_rng(0).standard_normal((2, 3, 5))
-    big = np.zeros((2, 6), dtype=np.int64)
-    labels = big[:, ::2]                     # (2, 3), not coalescable
+    labels = np.zeros((2, 6), dtype=np.int64)[:, ::2]      # (2, 3), not coalescable
     labels[1, 2] = 99
-    out = np.full((4, 3), -7.25)[::2]        # a non-contiguous out= is what splits the loop
-    with pytest.raises(ValueError):
-        pyactx.cross_entropy(x, labels, out=out)
-    assert np.all(out == -7.25), out
+    kw = {}
+    if form == "axis=2":
+        kw = {"axis": 2}
+    elif form == "axes":
+        kw = {"axes": [(2,), ()] + ([()] if name == "cross_entropy" else [(2,)])}
+    elif form == "class axis 0":
+        x = np.moveaxis(x, 2, 0)
+        kw = {"axis": 0}
+    shape = (2, 3) if name == "cross_entropy" else ((5, 2, 3) if form == "class axis 0" else (2, 3, 5))
+    big = np.full((shape[0] * 2,) + shape[1:], -7.25)
+    out = big[::2]                                           # non-contiguous: splits the loop
+    with pytest.raises(ValueError, match="label 99 out of range for 5 classes"):
+        if form == "positional out":
+            f(x, labels, out)
+        else:
+            f(x, labels, out=out, **kw)
+    assert np.all(big == -7.25)
+    # the same call with the label fixed works and fills out=
+    labels[1, 2] = 4
+    if form == "positional out":
+        f(x, labels, out)
+    else:
+        f(x, labels, out=out, **kw)
+    assert_same_bits(out, f(np.ascontiguousarray(x), np.ascontiguousarray(labels), **kw), "fixed")
 
 
 @pytest.mark.parametrize("name", ["cross_entropy", "cross_entropy_grad"])
