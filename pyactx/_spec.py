@@ -245,7 +245,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
               "has no cancellation.",
     ),
     Activation(
-        name="logit", simd="Fd", simd_grad="Fd", vhard="Fd", vhard_grad="Fd", title="Logit (inverse of the sigmoid)",
+        name="logit", simd="Fd", simd_grad="Fd", vhard="Fd", title="Logit (inverse of the sigmoid)",
         formula="log(p / (1 - p))", latex=r"\ln\frac{p}{1-p}",
         grad_formula="1 / (p * (1 - p))", grad_latex=r"\frac{1}{p(1-p)}",
         output_range="(-inf, inf)", zero_centred="yes (odd about p = 1/2)", monotonic=True,
