@@ -132,7 +132,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         bounded="above", max_abs_grad=1.0, kinks="none (smooth)",
     ),
     Activation(
-        name="tanh", simd="fd", title="Hyperbolic tangent",
+        name="tanh", simd="Fd", simd_grad="Fd", title="Hyperbolic tangent",
         formula="tanh(x)", latex=r"\tanh x",
         grad_formula="1 - tanh(x)**2 = 4 e / (1 + e)**2 with e = exp(-2|x|)",
         grad_latex=r"\operatorname{sech}^2 x",
@@ -202,7 +202,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         smooth=True, bounded="below", max_abs_grad=1.088498161251728, kinks="none (smooth)",
     ),
     Activation(
-        name="softsign", title="Softsign",
+        name="softsign", simd="Fd", simd_grad="Fd", title="Softsign",
         formula="x / (1 + |x|)", latex=r"\frac{x}{1+|x|}",
         grad_formula="1 / (1 + |x|)**2", grad_latex=r"\frac{1}{(1+|x|)^2}",
         output_range="(-1, 1)", zero_centred="yes", monotonic=True, smooth=True,
@@ -236,7 +236,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         kinks="hard_tanh_grad(-1) = hard_tanh_grad(1) = 0 (PyTorch convention)",
     ),
     Activation(
-        name="tanhshrink", title="Tanhshrink",
+        name="tanhshrink", simd="Fd", simd_grad="Fd", title="Tanhshrink",
         formula="x - tanh(x)", latex=r"x-\tanh x",
         grad_formula="tanh(x)**2", grad_latex=r"\tanh^2 x",
         output_range="(-inf, inf)", zero_centred="yes", monotonic=True, smooth=True,
@@ -245,7 +245,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
               "has no cancellation.",
     ),
     Activation(
-        name="logit", title="Logit (inverse of the sigmoid)",
+        name="logit", simd="Fd", simd_grad="Fd", vhard="Fd", title="Logit (inverse of the sigmoid)",
         formula="log(p / (1 - p))", latex=r"\ln\frac{p}{1-p}",
         grad_formula="1 / (p * (1 - p))", grad_latex=r"\frac{1}{p(1-p)}",
         output_range="(-inf, inf)", zero_centred="yes (odd about p = 1/2)", monotonic=True,
@@ -325,7 +325,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         params=(Param("lambd", 0.5, "half-width of the dead zone (lambd >= 0)"),),
     ),
     Activation(
-        name="squareplus", title="Squareplus",
+        name="squareplus", simd="Fd", simd_grad="Fd", vhard="Fd", vhard_grad="Fd", title="Squareplus",
         formula="(x + sqrt(x**2 + b)) / 2", latex=r"\frac{x+\sqrt{x^2+b}}{2}",
         grad_formula="(1 + x / sqrt(x**2 + b)) / 2", grad_latex=r"\frac12\left(1+\frac{x}{\sqrt{x^2+b}}\right)",
         output_range="(0, inf) for b > 0", zero_centred="no", monotonic=True, smooth=True,
