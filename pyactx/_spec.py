@@ -194,7 +194,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         smooth=True, bounded="below", max_abs_grad=1.099839320128867, kinks="none (smooth)",
     ),
     Activation(
-        name="mish", simd="Fd", vhard="Fd", title="Mish",
+        name="mish", simd="Fd", vhard="Fd", simd_grad="fd", vhard_grad="fd", title="Mish",
         formula="x * tanh(softplus(x))", latex=r"x\tanh(\ln(1+e^x))",
         grad_formula="tanh(sp) + x * sech(sp)**2 * sigmoid(x),  sp = softplus(x)",
         grad_latex=r"\tanh(\mathrm{sp}(x))+x\,\operatorname{sech}^2(\mathrm{sp}(x))\,\sigma(x)",
