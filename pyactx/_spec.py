@@ -125,7 +125,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         notes="Saturates: sigmoid_grad <= 0.25 everywhere and ~exp(-|x|) in the tails.",
     ),
     Activation(
-        name="log_sigmoid", simd="fd", simd_grad="fd", title="Log-sigmoid",
+        name="log_sigmoid", simd="Fd", simd_grad="Fd", title="Log-sigmoid",
         formula="min(x, 0) - log1p(exp(-|x|))", latex=r"\log\sigma(x)=-\operatorname{softplus}(-x)",
         grad_formula="sigmoid(-x)", grad_latex=r"\sigma(-x)",
         output_range="(-inf, 0)", zero_centred="no", monotonic=True, smooth=True,
@@ -186,7 +186,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         notes="The constant 0.044715 is taken as the exact decimal; the tails use double-double arguments.",
     ),
     Activation(
-        name="silu", simd="Fd", vhard="Fd", title="Sigmoid linear unit (swish with beta = 1)",
+        name="silu", simd="Fd", vhard="Fd", simd_grad="fd", vhard_grad="fd", title="Sigmoid linear unit (swish with beta = 1)",
         formula="x * sigmoid(x)", latex=r"x\,\sigma(x)",
         grad_formula="sigmoid(x) * (1 + x * sigmoid(-x))",
         grad_latex=r"\sigma(x)\left(1+x\,\sigma(-x)\right)",
@@ -194,7 +194,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         smooth=True, bounded="below", max_abs_grad=1.099839320128867, kinks="none (smooth)",
     ),
     Activation(
-        name="mish", title="Mish",
+        name="mish", simd="Fd", vhard="Fd", simd_grad="fd", vhard_grad="fd", title="Mish",
         formula="x * tanh(softplus(x))", latex=r"x\tanh(\ln(1+e^x))",
         grad_formula="tanh(sp) + x * sech(sp)**2 * sigmoid(x),  sp = softplus(x)",
         grad_latex=r"\tanh(\mathrm{sp}(x))+x\,\operatorname{sech}^2(\mathrm{sp}(x))\,\sigma(x)",
@@ -288,7 +288,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         params=(Param("alpha", 1.0, "saturation value -alpha for x -> -inf (alpha > 0)"),),
     ),
     Activation(
-        name="swish", title="Swish",
+        name="swish", simd="Fd", vhard="Fd", simd_grad="fd", vhard_grad="fd", title="Swish",
         formula="x * sigmoid(beta * x)", latex=r"x\,\sigma(\beta x)",
         grad_formula="s * (1 + beta * x * (1 - s)),  s = sigmoid(beta * x)",
         grad_latex=r"\sigma(\beta x)\left(1+\beta x\,\sigma(-\beta x)\right)",
@@ -297,7 +297,8 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         params=(Param("beta", 1.0, "inverse temperature; beta = 1 is silu"),),
     ),
     Activation(
-        name="softplus", title="Softplus",
+        name="softplus", simd="Fd", vhard="Fd", simd_grad="Fd", vhard_grad="Fd",
+        title="Softplus",
         formula="log1p(exp(beta * x)) / beta", latex=r"\frac{1}{\beta}\ln\left(1+e^{\beta x}\right)",
         grad_formula="sigmoid(beta * x)", grad_latex=r"\sigma(\beta x)",
         output_range="(0, inf)", zero_centred="no", monotonic=True, smooth=True,
