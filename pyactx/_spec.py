@@ -166,7 +166,8 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         notes="Self-normalising: keeps zero mean and unit variance through depth for N(0,1) inputs.",
     ),
     Activation(
-        name="gelu", simd="f", title="Gaussian error linear unit (exact)",
+        name="gelu", simd="Fd", vhard="Fd", simd_grad="Fd", vhard_grad="Fd",
+        title="Gaussian error linear unit (exact)",
         formula="x * Phi(x) = 0.5 * x * erfc(-x / sqrt(2))",
         latex=r"x\,\Phi(x)=\tfrac{x}{2}\operatorname{erfc}\!\left(-\tfrac{x}{\sqrt2}\right)",
         grad_formula="Phi(x) + x * phi(x),  phi(x) = exp(-x**2/2) / sqrt(2*pi)",
@@ -176,7 +177,8 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         notes="For x << 0 it is evaluated through erfc, so gelu(-10) = -7.62e-23, not 0.",
     ),
     Activation(
-        name="gelu_tanh", title="GELU, tanh approximation",
+        name="gelu_tanh", simd="Fd", vhard="Fd", simd_grad="Fd", vhard_grad="Fd",
+        title="GELU, tanh approximation",
         formula="0.5 * x * (1 + tanh(u)) = x * sigmoid(2u),  u = sqrt(2/pi) * (x + 0.044715 * x**3)",
         latex=r"\tfrac{x}{2}\left(1+\tanh\!\left(\sqrt{2/\pi}\,(x+0.044715x^3)\right)\right)",
         grad_formula="s + x * s * (1 - s) * 2u',  s = sigmoid(2u), u' = sqrt(2/pi) * (1 + 3*0.044715*x**2)",
