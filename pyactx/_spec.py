@@ -349,14 +349,14 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
 BINARY_TABLE: Tuple[Binary, ...] = (
     Binary(
         name="glu", title="Gated linear unit gate", inputs=("a", "b"),
-        simd="fd", vhard="d", simd_grad="fd", vhard_grad="d",
+        simd="Fd", vhard="Fd", simd_grad="Fd", vhard_grad="Fd",
         formula="a * sigmoid(b)", latex=r"a\,\sigma(b)",
         grad_formula="(sigmoid(b), a * sigmoid(b) * sigmoid(-b))",
         grad_latex=r"\left(\sigma(b),\;a\,\sigma(b)\sigma(-b)\right)", kind="gate",
     ),
     Binary(
         name="swiglu", title="SwiGLU gate", inputs=("a", "b"),
-        simd="fd", vhard="d", simd_grad="fd", vhard_grad="d",
+        simd="Fd", vhard="Fd", simd_grad="fd", vhard_grad="d",
         formula="silu(a) * b", latex=r"\operatorname{silu}(a)\,b",
         grad_formula="(silu_grad(a) * b, silu(a))",
         grad_latex=r"\left(\operatorname{silu}'(a)\,b,\;\operatorname{silu}(a)\right)", kind="gate",
@@ -370,7 +370,7 @@ BINARY_TABLE: Tuple[Binary, ...] = (
     ),
     Binary(
         name="binary_cross_entropy", title="Binary cross-entropy from logits", inputs=("x", "t"),
-        simd="fd", simd_grad="fd",
+        simd="Fd", simd_grad="fd",
         formula="t * softplus(-x) + (1 - t) * softplus(x)  (= -t log s - (1-t) log(1-s), s = sigmoid(x))",
         latex=r"t\,\operatorname{sp}(-x)+(1-t)\operatorname{sp}(x)",
         grad_formula="sigmoid(x) - t  (evaluated as (1-t) sigmoid(x) - t sigmoid(-x))",
