@@ -356,7 +356,7 @@ BINARY_TABLE: Tuple[Binary, ...] = (
     ),
     Binary(
         name="swiglu", title="SwiGLU gate", inputs=("a", "b"),
-        simd="Fd", vhard="Fd", simd_grad="fd", vhard_grad="d",
+        simd="Fd", vhard="Fd", simd_grad="Fd", vhard_grad="Fd",
         formula="silu(a) * b", latex=r"\operatorname{silu}(a)\,b",
         grad_formula="(silu_grad(a) * b, silu(a))",
         grad_latex=r"\left(\operatorname{silu}'(a)\,b,\;\operatorname{silu}(a)\right)", kind="gate",
