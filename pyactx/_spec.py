@@ -363,7 +363,7 @@ BINARY_TABLE: Tuple[Binary, ...] = (
     ),
     Binary(
         name="geglu", title="GEGLU gate", inputs=("a", "b"),
-        simd="fd", vhard="d", simd_grad="f",
+        simd="Fd", vhard="Fd", simd_grad="f",
         formula="gelu(a) * b", latex=r"\operatorname{gelu}(a)\,b",
         grad_formula="(gelu_grad(a) * b, gelu(a))",
         grad_latex=r"\left(\operatorname{gelu}'(a)\,b,\;\operatorname{gelu}(a)\right)", kind="gate",
