@@ -370,7 +370,7 @@ BINARY_TABLE: Tuple[Binary, ...] = (
     ),
     Binary(
         name="binary_cross_entropy", title="Binary cross-entropy from logits", inputs=("x", "t"),
-        simd="Fd", simd_grad="fd",
+        simd="Fd", simd_grad="Fd",
         formula="t * softplus(-x) + (1 - t) * softplus(x)  (= -t log s - (1-t) log(1-s), s = sigmoid(x))",
         latex=r"t\,\operatorname{sp}(-x)+(1-t)\operatorname{sp}(x)",
         grad_formula="sigmoid(x) - t  (evaluated as (1-t) sigmoid(x) - t sigmoid(-x))",
