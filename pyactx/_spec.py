@@ -96,6 +96,15 @@ class Binary:
     grad_latex: str
     kind: str               # "gate" (grad has 2 outputs) or "pair" (1 output)
     notes: str = ""
+    #: vectorised loops, as for Activation (``simd``: the function, kernel
+    #: ``<name>_v(a, b)``; ``simd_grad``: the gradient, kernel ``<name>_grad_v(a, b)``
+    #: for a pair, ``<name>_grad_v(a, b, &da, &db)`` for a gate), with hard-lane
+    #: predicates ``<name>[_grad]_vhard(a, b)`` where ``vhard`` / ``vhard_grad``
+    #: say so (kernels/binary_v.inc).
+    simd: str = ""
+    simd_grad: str = ""
+    vhard: str = ""
+    vhard_grad: str = ""
 
 
 @dataclass(frozen=True)
@@ -343,24 +352,28 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
 BINARY_TABLE: Tuple[Binary, ...] = (
     Binary(
         name="glu", title="Gated linear unit gate", inputs=("a", "b"),
+        simd="Fd", vhard="Fd", simd_grad="Fd", vhard_grad="Fd",
         formula="a * sigmoid(b)", latex=r"a\,\sigma(b)",
         grad_formula="(sigmoid(b), a * sigmoid(b) * sigmoid(-b))",
         grad_latex=r"\left(\sigma(b),\;a\,\sigma(b)\sigma(-b)\right)", kind="gate",
     ),
     Binary(
         name="swiglu", title="SwiGLU gate", inputs=("a", "b"),
+        simd="Fd", vhard="Fd", simd_grad="Fd", vhard_grad="Fd",
         formula="silu(a) * b", latex=r"\operatorname{silu}(a)\,b",
         grad_formula="(silu_grad(a) * b, silu(a))",
         grad_latex=r"\left(\operatorname{silu}'(a)\,b,\;\operatorname{silu}(a)\right)", kind="gate",
     ),
     Binary(
         name="geglu", title="GEGLU gate", inputs=("a", "b"),
+        simd="Fd", vhard="Fd", simd_grad="f",
         formula="gelu(a) * b", latex=r"\operatorname{gelu}(a)\,b",
         grad_formula="(gelu_grad(a) * b, gelu(a))",
         grad_latex=r"\left(\operatorname{gelu}'(a)\,b,\;\operatorname{gelu}(a)\right)", kind="gate",
     ),
     Binary(
         name="binary_cross_entropy", title="Binary cross-entropy from logits", inputs=("x", "t"),
+        simd="Fd", simd_grad="Fd",
         formula="t * softplus(-x) + (1 - t) * softplus(x)  (= -t log s - (1-t) log(1-s), s = sigmoid(x))",
         latex=r"t\,\operatorname{sp}(-x)+(1-t)\operatorname{sp}(x)",
         grad_formula="sigmoid(x) - t  (evaluated as (1-t) sigmoid(x) - t sigmoid(-x))",

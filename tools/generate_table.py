@@ -138,7 +138,65 @@ def render_map():
                 emit("D", f"pyactx_{n}_v_d", hd)
             else:
                 emit("D", f"pyactx_{n}_d")
+    lines += render_binary_map(spec)
     return "\n".join(lines) + "\n"
+
+
+def render_binary_map(spec):
+    """The same macros for BINARY_TABLE (kernels/binary_v.inc): the function
+    and a pair's gradient are T f(T a, T b) like a parameterised function; a
+    gate's gradient is void f(T a, T b, T *da, T *db) (loop LOOP_2_2)."""
+    lines = []
+    for b in spec["BINARY_TABLE"]:
+        for n, simd, vhard, two_out in (
+                (b.name, b.simd, b.vhard, False),
+                (b.name + "_grad", b.simd_grad, b.vhard_grad, b.kind == "gate")):
+            unknown = set(simd + vhard) - set("fFd")
+            if unknown or not set(vhard) <= set(simd) or ("f" in simd and "F" in simd):
+                raise SystemExit(f"{n}: bad simd={simd!r} vhard={vhard!r}")
+
+            def emit(X, kernel, hard=None):
+                lines.append(f"#define PYACTX_K{X}_{n} {kernel}")
+                if hard:
+                    lines.extend([f"#define PYACTX_K{X}B_{n} 1", f"#define PYACTX_K{X}H_{n} {hard}"])
+                else:
+                    lines.extend([f"#define PYACTX_K{X}B_{n} 0", f"#define PYACTX_K{X}H_{n} PYACTX_NOHARD"])
+                lines.append(f"#define PYACTX_K{X}S_{n} pyactx_{n}_{X.lower()}")
+
+            lo = "F" if "F" in simd else ("f" if "f" in simd else "")
+            if lo:
+                vt, vs = ("float", "f") if lo == "F" else ("double", "d")
+                h2 = "pyactx_half_to_double"
+                for X, ty, cin, cout in (("f", "float", f"({vt})", "(float)"),
+                                         ("h", "uint16_t", f"({vt}){h2}", "pyactx_double_to_half")):
+                    if two_out:
+                        lines += [f"PYACTX_VM_INLINE void pyactx_{n}_v{X}({ty} a, {ty} b, {ty} *da, {ty} *db)",
+                                  f"{{ {vt} ga, gb; pyactx_{n}_v_{vs}({cin}(a), {cin}(b), &ga, &gb);",
+                                  f"  *da = {cout}(ga); *db = {cout}(gb); }}"]
+                    else:
+                        lines += [f"PYACTX_VM_INLINE {ty} pyactx_{n}_v{X}({ty} a, {ty} b)",
+                                  f"{{ return {cout}(pyactx_{n}_v_{vs}({cin}(a), {cin}(b))); }}"]
+                hf = hh = None
+                if lo in vhard:
+                    for X, ty, cin in (("f", "float", f"({vt})"), ("h", "uint16_t", f"({vt}){h2}")):
+                        lines += [f"PYACTX_VM_INLINE int pyactx_{n}_vh{X}({ty} a, {ty} b)",
+                                  f"{{ return pyactx_{n}_vhard_{vs}({cin}(a), {cin}(b)) != 0; }}"]
+                    hf, hh = f"pyactx_{n}_vhf", f"pyactx_{n}_vhh"
+                emit("F", f"pyactx_{n}_vf", hf)
+                emit("H", f"pyactx_{n}_vh", hh)
+            else:
+                emit("F", f"pyactx_{n}_f")
+                emit("H", f"pyactx_{n}_h")
+            if "d" in simd:
+                hd = None
+                if "d" in vhard:
+                    lines += [f"PYACTX_VM_INLINE int pyactx_{n}_vhd(double a, double b)",
+                              f"{{ return pyactx_{n}_vhard_d(a, b) != 0; }}"]
+                    hd = f"pyactx_{n}_vhd"
+                emit("D", f"pyactx_{n}_v_d", hd)
+            else:
+                emit("D", f"pyactx_{n}_d")
+    return lines
 
 
 def main(argv):
