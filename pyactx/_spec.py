@@ -154,7 +154,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         bounded="both", max_abs_grad=1.0, kinks="relu6_grad(0) = relu6_grad(6) = 0 (PyTorch convention)",
     ),
     Activation(
-        name="selu", title="Scaled exponential linear unit",
+        name="selu", simd="Fd", simd_grad="Fd", title="Scaled exponential linear unit",
         formula="lambda * (x if x > 0 else alpha * expm1(x)),  "
                 "alpha = 1.6732632423543772848170429916717, lambda = 1.0507009873554804934193349852946",
         latex=r"\lambda\begin{cases}x & x>0\\ \alpha(e^x-1) & x\le 0\end{cases}",
@@ -267,7 +267,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         params=(Param("negative_slope", 0.01, "slope for x <= 0"),),
     ),
     Activation(
-        name="elu", title="Exponential linear unit",
+        name="elu", simd="Fd", simd_grad="Fd", vhard_grad="Fd", title="Exponential linear unit",
         formula="x if x > 0 else alpha * expm1(x)",
         latex=r"\begin{cases}x&x>0\\ \alpha(e^x-1)&x\le0\end{cases}",
         grad_formula="1 if x > 0 else alpha * exp(x)",
@@ -278,7 +278,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         params=(Param("alpha", 1.0, "saturation value -alpha for x -> -inf"),),
     ),
     Activation(
-        name="celu", title="Continuously differentiable ELU",
+        name="celu", simd="Fd", simd_grad="Fd", vhard="Fd", vhard_grad="Fd", title="Continuously differentiable ELU",
         formula="max(x, 0) + min(0, alpha * expm1(x / alpha))",
         latex=r"\max(0,x)+\min\!\left(0,\alpha\left(e^{x/\alpha}-1\right)\right)",
         grad_formula="1 if x > 0 else exp(x / alpha)",
