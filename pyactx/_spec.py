@@ -149,21 +149,21 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         bounded="both", max_abs_grad=1.0, kinks="none (smooth)",
     ),
     Activation(
-        name="relu", title="Rectified linear unit",
+        name="relu", simd="Fd", simd_grad="Fd", title="Rectified linear unit",
         formula="max(x, 0)", latex=r"\max(x,0)",
         grad_formula="1 if x > 0 else 0", grad_latex=r"[x>0]",
         output_range="[0, inf)", zero_centred="no", monotonic=True, smooth=False,
         bounded="below", max_abs_grad=1.0, kinks="relu_grad(0) = 0 (PyTorch convention)",
     ),
     Activation(
-        name="relu6", title="ReLU capped at 6",
+        name="relu6", simd="Fd", simd_grad="Fd", title="ReLU capped at 6",
         formula="min(max(x, 0), 6)", latex=r"\min(\max(x,0),6)",
         grad_formula="1 if 0 < x < 6 else 0", grad_latex=r"[0<x<6]",
         output_range="[0, 6]", zero_centred="no", monotonic=True, smooth=False,
         bounded="both", max_abs_grad=1.0, kinks="relu6_grad(0) = relu6_grad(6) = 0 (PyTorch convention)",
     ),
     Activation(
-        name="selu", title="Scaled exponential linear unit",
+        name="selu", simd="Fd", simd_grad="Fd", title="Scaled exponential linear unit",
         formula="lambda * (x if x > 0 else alpha * expm1(x)),  "
                 "alpha = 1.6732632423543772848170429916717, lambda = 1.0507009873554804934193349852946",
         latex=r"\lambda\begin{cases}x & x>0\\ \alpha(e^x-1) & x\le 0\end{cases}",
@@ -220,7 +220,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         bounded="both", max_abs_grad=1.0, kinks="none (C^1; the second derivative jumps at 0)",
     ),
     Activation(
-        name="hard_sigmoid", title="Hard sigmoid",
+        name="hard_sigmoid", simd="Fd", simd_grad="Fd", title="Hard sigmoid",
         formula="relu6(x + 3) / 6", latex=r"\frac{\min(\max(x+3,0),6)}{6}",
         grad_formula="1/6 if -3 < x < 3 else 0", grad_latex=r"\tfrac16[-3<x<3]",
         output_range="[0, 1]", zero_centred="no", monotonic=True, smooth=False,
@@ -229,7 +229,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         notes="PyTorch/JAX/Keras-3 definition; Keras 2 used clip(0.2x + 0.5, 0, 1).",
     ),
     Activation(
-        name="hard_silu", title="Hard SiLU (hard swish)",
+        name="hard_silu", simd="Fd", simd_grad="Fd", title="Hard SiLU (hard swish)",
         formula="x * relu6(x + 3) / 6", latex=r"x\,\frac{\min(\max(x+3,0),6)}{6}",
         grad_formula="0 if x < -3 else (x/3 + 1/2 if x <= 3 else 1)",
         grad_latex=r"\begin{cases}0&x<-3\\ x/3+1/2&-3\le x\le3\\ 1&x>3\end{cases}",
@@ -239,7 +239,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         aliases=("hard_swish",),
     ),
     Activation(
-        name="hard_tanh", title="Hard tanh",
+        name="hard_tanh", simd="Fd", simd_grad="Fd", title="Hard tanh",
         formula="min(max(x, -1), 1)", latex=r"\min(\max(x,-1),1)",
         grad_formula="1 if -1 < x < 1 else 0", grad_latex=r"[-1<x<1]",
         output_range="[-1, 1]", zero_centred="yes", monotonic=True, smooth=False,
@@ -267,7 +267,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
     ),
     # ----- with one parameter --------------------------------------------
     Activation(
-        name="leaky_relu", title="Leaky ReLU",
+        name="leaky_relu", simd="Fd", simd_grad="Fd", title="Leaky ReLU",
         formula="x if x > 0 else negative_slope * x",
         latex=r"\begin{cases}x&x>0\\ a\,x&x\le0\end{cases}",
         grad_formula="1 if x > 0 else negative_slope",
@@ -278,7 +278,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         params=(Param("negative_slope", 0.01, "slope for x <= 0"),),
     ),
     Activation(
-        name="elu", title="Exponential linear unit",
+        name="elu", simd="Fd", simd_grad="Fd", vhard_grad="Fd", title="Exponential linear unit",
         formula="x if x > 0 else alpha * expm1(x)",
         latex=r"\begin{cases}x&x>0\\ \alpha(e^x-1)&x\le0\end{cases}",
         grad_formula="1 if x > 0 else alpha * exp(x)",
@@ -289,7 +289,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         params=(Param("alpha", 1.0, "saturation value -alpha for x -> -inf"),),
     ),
     Activation(
-        name="celu", title="Continuously differentiable ELU",
+        name="celu", simd="Fd", simd_grad="Fd", vhard="Fd", vhard_grad="Fd", title="Continuously differentiable ELU",
         formula="max(x, 0) + min(0, alpha * expm1(x / alpha))",
         latex=r"\max(0,x)+\min\!\left(0,\alpha\left(e^{x/\alpha}-1\right)\right)",
         grad_formula="1 if x > 0 else exp(x / alpha)",
@@ -318,7 +318,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         params=(Param("beta", 1.0, "sharpness; the kink of relu is approached as beta -> inf"),),
     ),
     Activation(
-        name="softshrink", title="Soft shrinkage",
+        name="softshrink", simd="Fd", simd_grad="Fd", title="Soft shrinkage",
         formula="x - lambd if x > lambd else (x + lambd if x < -lambd else 0)",
         latex=r"\operatorname{sign}(x)\max(|x|-\lambda,0)",
         grad_formula="1 if |x| > lambd else 0", grad_latex=r"[|x|>\lambda]",
@@ -328,7 +328,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         params=(Param("lambd", 0.5, "half-width of the dead zone (lambd >= 0)"),),
     ),
     Activation(
-        name="hardshrink", title="Hard shrinkage",
+        name="hardshrink", simd="Fd", simd_grad="Fd", title="Hard shrinkage",
         formula="x if |x| > lambd else 0", latex=r"x\,[|x|>\lambda]",
         grad_formula="1 if |x| > lambd else 0", grad_latex=r"[|x|>\lambda]",
         output_range="(-inf, inf)", zero_centred="yes", monotonic=True, smooth=False,
