@@ -1,19 +1,24 @@
 /*
- * pyactx_half.h -- IEEE binary16 <-> double conversions, Python-free.
+ * pyactx_half.h -- IEEE binary16 <-> double and <-> float conversions,
+ * Python-free.
  *
- * float16 kernels evaluate the double kernel and round once:
+ * The scalar float16 kernels (pyactx_<name>_h, loops.inc; used by the
+ * two-input functions) evaluate the double kernel and round once:
  *     h -> double (exact) -> kernel -> double -> h (round to nearest even)
  * so a result that is within a few double ULP of the exact value lands on
  * the correctly rounded float16 or, at a near-tie, its neighbour: <= 1 ULP.
- * Included by pyactx.h; integer arithmetic only.  The one flag it raises
- * is overflow, when a finite value rounds to +-inf (a genuine overflow of
- * the float16 result, as the float32 conversion would report); underflow
- * is not raised (see the loops' flag policy).
+ * Integer arithmetic only.  The one flag the double converter raises is
+ * overflow, when a finite value rounds to +-inf (a genuine overflow of the
+ * float16 result, as the float32 conversion would report); underflow is not
+ * raised (see the loops' flag policy).
  *
- * The float16 loops convert contiguous data in blocks through float instead
- * (loops_half.inc): F16C where the loop table is compiled for it, otherwise
- * the branch-free float converters below, which GCC vectorises (integer
- * selects, and one exact float operation each, on a sanitised operand).
+ * The unary and parameterised float16 loops (loops_half.inc) go through
+ * float in blocks instead: h -> float (exact) -> the float32 kernel (<= 4
+ * float ULP, i.e. 2^-11 float16 ULP) -> h, again within 1 step of the
+ * correctly rounded float16.  Conversions: F16C where the loop table is
+ * compiled for it, otherwise the branch-free float converters below, which
+ * GCC vectorises (integer masks and selects, and one exact or sanitised
+ * float operation each) and which give the same bits as F16C.
  */
 #ifndef PYACTX_HALF_H
 #define PYACTX_HALF_H
