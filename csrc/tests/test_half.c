@@ -9,7 +9,8 @@
  * half: every 997th float pattern, and every float within 4 ULP of each
  * rounding boundary (midpoints between consecutive halves, both signs, the
  * overflow threshold 65520 and the zero/subnormal boundary 2^-25).  Define
- * TEST_HALF_ALL_FLOATS to check all 2^32 float patterns (about a minute).
+ * TEST_HALF_ALL_FLOATS to check all 2^32 float patterns (slow: tens of
+ * minutes, the flags are read per value).
  */
 #include <fenv.h>
 #include <math.h>
