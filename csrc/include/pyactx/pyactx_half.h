@@ -2,8 +2,8 @@
  * pyactx_half.h -- IEEE binary16 <-> double and <-> float conversions,
  * Python-free.
  *
- * The scalar float16 kernels (pyactx_<name>_h, loops.inc; used by the
- * two-input functions) evaluate the double kernel and round once:
+ * The scalar float16 kernels (pyactx_<name>_h, loops.inc) evaluate the
+ * double kernel and round once:
  *     h -> double (exact) -> kernel -> double -> h (round to nearest even)
  * so a result that is within a few double ULP of the exact value lands on
  * the correctly rounded float16 or, at a near-tie, its neighbour: <= 1 ULP.
@@ -12,9 +12,10 @@
  * float16 result, as the float32 conversion would report); underflow is not
  * raised (see the loops' flag policy).
  *
- * The unary and parameterised float16 loops (loops_half.inc) go through
- * float in blocks instead: h -> float (exact) -> the float32 kernel (<= 4
- * float ULP, i.e. 2^-11 float16 ULP) -> h, again within 1 step of the
+ * The elementwise float16 loops (unary, parameterised, binary:
+ * loops_half.inc) go through float in blocks instead: h -> float (exact)
+ * -> the float32 kernel (<= 4 float ULP, i.e. 2^-11 float16 ULP) -> h,
+ * again within 1 step of the
  * correctly rounded float16.  Conversions: F16C where the loop table is
  * compiled for it, otherwise the branch-free float converters below, which
  * GCC vectorises (integer masks and selects, and one exact or sanitised
