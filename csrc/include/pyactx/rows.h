@@ -252,6 +252,20 @@ PYACTX_VM_INLINE double pyactx_sm_exp_f(double d)
     return p * sc;
 }
 
+/* e^(hi + lo) for -1500 < hi <= 0 (never NaN), |lo| <= 2^-40: vexp_dd's
+ * core (kernels/vmath.inc, <= 0.78 ULP) without its special cases, which a
+ * classified row cannot have; hi < -746 gives 0. */
+PYACTX_VM_INLINE double pyactx_sm_exp_d(double hi, double lo)
+{
+    double hc = hi > -746.0 ? hi : -746.0, ql, s1, s2, s2i;
+    uint64_t kb;
+    double qh = pyactx_vm_exp_core_d(hc, lo, 1, &ql, &kb);
+    pyactx_vm_exp_scales_d(kb, &s1, &s2, &s2i);
+    (void)ql;
+    (void)s2i;
+    return ((1.0 + qh) * s1) * s2;
+}
+
 /* ------------------------------------------------------------- float16 */
 #define SM_IO uint16_t
 #define SM_WT double
