@@ -199,26 +199,31 @@ PYACTX_VM_INLINE void pyactx_sm_acc_add(pyactx_sm_acc *a, const double *e, const
     }
 }
 
-/* the total as hi + *lo (|lo| <= ulp(hi)/2), lanes in a fixed order */
+/* the total as hi + *lo (|lo| <= ulp(hi)/2): the lanes are combined
+ * pairwise (TwoSum, errors into the c lanes) in a fixed order */
 static inline double pyactx_sm_acc_total(const pyactx_sm_acc *a, double *lo)
 {
-    double s = 0, c = 0, hi;
-    for (int l = 0; l < PYACTX_SM_L; l++) {
-        double t, err;
-        PYACTX_SM_TWO_SUM(t, err, s, a->s[l]);
-        s = t;
-        c += err + a->c[l];
+    double s[PYACTX_SM_L], c[PYACTX_SM_L], hi;
+    memcpy(s, a->s, sizeof s);
+    memcpy(c, a->c, sizeof c);
+    for (int w = PYACTX_SM_L / 2; w >= 1; w /= 2) {
+        for (int l = 0; l < w; l++) {
+            double t, err;
+            PYACTX_SM_TWO_SUM(t, err, s[l], s[l + w]);
+            s[l] = t;
+            c[l] = (c[l] + c[l + w]) + err;
+        }
     }
-    hi = s + c;
-    *lo = c - (hi - s);
+    hi = s[0] + c[0];
+    *lo = c[0] - (hi - s[0]);
     return hi;
 }
 
 /*
  * e^d for -inf <= d <= 0 (never NaN), for float32 rows: relative error
- * below 2^-37 (the polynomial, tools-free: a Chebyshev fit of degree 8,
- * 2^-37.8 after rounding the coefficients; the reduction and the
- * evaluation add ~2^-52), so that a float32 result computed from it and
+ * below 2^-37 (the polynomial, a Chebyshev fit of degree 8: 2^-37.8 after
+ * rounding the coefficients; the one-step reduction adds < 2^-45 and the
+ * evaluation ~2^-52), so that a float32 result computed from it and
  * rounded once stays within 0.5 + 2^-13 ULP.  d < -708 gives e^-708
  * (~2^-1021.4 instead of a smaller or subnormal value): 2^-870 of a
  * float32 ULP of any sum it enters (S >= 1), and quotients by S >= 1
@@ -232,11 +237,18 @@ PYACTX_VM_INLINE double pyactx_sm_exp_f(double d)
                  q4 = 0x1.6c168555a0e60p-10, q5 = 0x1.a15205debbad7p-13,
                  q6 = 0x1.a113900e06879p-16;
     const double shift = 0x1.8p52;
-    double dc = d > -708.0 ? d : -708.0;       /* d is never NaN here */
+    /* clamp to -708 on the bit pattern: d <= 0 (-0, +0 included), and
+     * for those the bits order like -d (one unsigned min) */
+    uint64_t db, cb = 0xc086200000000000u;    /* bits of -708.0 */
+    memcpy(&db, &d, sizeof db);
+    db = db < cb ? db : cb;
+    double dc;
+    memcpy(&dc, &db, sizeof dc);
     double z = PYACTX_SM_FMA(dc, 0x1.71547652b82fep+0, shift);
     double kd = z - shift;
-    double r = PYACTX_SM_FMA(-kd, 0x1.62e42fefa38p-1, dc);    /* exact */
-    r = PYACTX_SM_FMA(-kd, 0x1.ef35793c7673p-45, r);
+    /* ln 2 rounded to double: |kd| (ln 2 - LN2) < 2^-45, far below what
+     * float32 rows need (no Cody-Waite second step) */
+    double r = PYACTX_SM_FMA(-kd, 0x1.62e42fefa39efp-1, dc);
     double Q = PYACTX_SM_FMA(q6, r, q5);
     Q = PYACTX_SM_FMA(Q, r, q4);
     Q = PYACTX_SM_FMA(Q, r, q3);
