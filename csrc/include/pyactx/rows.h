@@ -121,7 +121,9 @@ static inline double pyactx_rows_get_f(const float *a, const float *b, double *l
  * a fixed order at the end: the result depends neither on the stride nor
  * on the number of threads.  Rows of up to PYACTX_SM_SCR elements keep
  * their exponentials in a scratch buffer on the stack, so that softmax
- * computes one exp per element and reads x from memory once.
+ * computes one exp per element and reads x from memory once (longer rows
+ * compute exp twice).  Stack use: up to ~56 KB per call (the scratch and
+ * the chunk buffers), no malloc.
  */
 #define PYACTX_SM_L 32
 #define PYACTX_SM_CH 512
