@@ -203,43 +203,17 @@ pyactx_check_labels(const char *ufunc_name, npy_intp nrows, npy_intp n,
     return 0;
 }
 
-static inline ptrdiff_t
-pyactx_label_index(const char *lab, npy_intp n)
-{
-    npy_int64 l = *(const npy_int64 *)lab;
-    return (ptrdiff_t)(l < 0 ? l + n : l);
-}
-
-#define LABEL_REDUCE_LOOP(loop, Tp, fn, uname)                                 \
+/* The rows themselves are computed by the active instruction set's loop
+ * (loops/loops.inc, threaded like the other row loops) once the labels
+ * are known to be valid. */
+#define LABEL_LOOP(loop, name, k)                                              \
 static int loop(PyArrayMethod_Context *NPY_UNUSED(ctx), char *const *args,    \
                 npy_intp const *dims, npy_intp const *steps,                  \
                 NpyAuxData *NPY_UNUSED(aux))                                  \
 {                                                                              \
-    if (pyactx_check_labels(uname, dims[0], dims[1], args[1], steps[1]) < 0)  \
+    if (pyactx_check_labels(#name, dims[0], dims[1], args[1], steps[1]) < 0)  \
         return -1;                                                            \
-    const char *x = args[0], *l = args[1];                                    \
-    char *y = args[2];                                                        \
-    for (npy_intp r = 0; r < dims[0];                                         \
-         r++, x += steps[0], l += steps[1], y += steps[2])                    \
-        fn(dims[1], (const Tp *)x, ES(steps[3], Tp),                          \
-           pyactx_label_index(l, dims[1]), (Tp *)y);                          \
-    pyactx_clear_underflow();                                                  \
-    return 0;                                                                  \
-}
-#define LABEL_MAP_LOOP(loop, Tp, fn, uname)                                    \
-static int loop(PyArrayMethod_Context *NPY_UNUSED(ctx), char *const *args,    \
-                npy_intp const *dims, npy_intp const *steps,                  \
-                NpyAuxData *NPY_UNUSED(aux))                                  \
-{                                                                              \
-    if (pyactx_check_labels(uname, dims[0], dims[1], args[1], steps[1]) < 0)  \
-        return -1;                                                            \
-    const char *x = args[0], *l = args[1];                                    \
-    char *y = args[2];                                                        \
-    for (npy_intp r = 0; r < dims[0];                                         \
-         r++, x += steps[0], l += steps[1], y += steps[2])                    \
-        fn(dims[1], (const Tp *)x, ES(steps[3], Tp),                          \
-           pyactx_label_index(l, dims[1]), (Tp *)y, ES(steps[4], Tp));        \
-    pyactx_clear_underflow();                                                  \
+    pyactx_active_isa->table->name[k]((char **)args, dims, steps, NULL);       \
     return 0;                                                                  \
 }
 
@@ -247,15 +221,15 @@ typedef int (pyactx_method_loop)(PyArrayMethod_Context *, char *const *,
                                  npy_intp const *, npy_intp const *, NpyAuxData *);
 
 #define LABEL_FOUR(TEMPLATE, name)                                             \
-    TEMPLATE(name##_loop_e, npy_half, pyactx_##name##_row_h, #name)           \
-    TEMPLATE(name##_loop_f, float, pyactx_##name##_row_f, #name)              \
-    TEMPLATE(name##_loop_d, double, pyactx_##name##_row_d, #name)             \
-    TEMPLATE(name##_loop_g, npy_longdouble, pyactx_##name##_row_l, #name)     \
+    TEMPLATE(name##_loop_e, name, 0)                                           \
+    TEMPLATE(name##_loop_f, name, 1)                                           \
+    TEMPLATE(name##_loop_d, name, 2)                                           \
+    TEMPLATE(name##_loop_g, name, 3)                                           \
     static pyactx_method_loop *name##_method_loops[4] = {                     \
         name##_loop_e, name##_loop_f, name##_loop_d, name##_loop_g};
 
-#define PYACTX_ROWS_LABEL_REDUCE(name, sig, doc) LABEL_FOUR(LABEL_REDUCE_LOOP, name)
-#define PYACTX_ROWS_LABEL_MAP(name, sig, doc) LABEL_FOUR(LABEL_MAP_LOOP, name)
+#define PYACTX_ROWS_LABEL_REDUCE(name, sig, doc) LABEL_FOUR(LABEL_LOOP, name)
+#define PYACTX_ROWS_LABEL_MAP(name, sig, doc) LABEL_FOUR(LABEL_LOOP, name)
 #include "pyactx/table.inc"
 #undef PYACTX_ROWS_LABEL_REDUCE
 #undef PYACTX_ROWS_LABEL_MAP

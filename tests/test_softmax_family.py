@@ -63,6 +63,11 @@ GUFUNCS = [pyactx.softmax, pyactx.log_softmax, pyactx.logsumexp, pyactx.softmax_
            pyactx.softmax_vjp, pyactx.log_softmax_vjp, pyactx.cross_entropy,
            pyactx.cross_entropy_grad]
 
+#: every test runs on every instruction-set path this CPU supports: the row
+#: kernels of float32 and float64 are vectorised per path (and use FMA where
+#: the path has it), so each compiled loop table must meet the bounds
+pytestmark = pytest.mark.usefixtures("each_dispatch")
+
 #: the references are double-double (~106 bits): enough to measure a 64-bit
 #: x87 long double to a small fraction of an ULP, not a 113-bit binary128 one
 LONGDOUBLE_IS_X87 = (np.finfo(np.longdouble).nmant == 63

@@ -30,6 +30,10 @@ typedef struct {
 #define PYACTX_ROWS_REDUCE PYACTX_ROWS_MAP
 #define PYACTX_ROWS_JACOBIAN PYACTX_ROWS_MAP
 #define PYACTX_ROWS_VJP PYACTX_ROWS_MAP
+/* label gufuncs: the row loops, called by the module's ArrayMethod loops
+ * after they have validated the labels */
+#define PYACTX_ROWS_LABEL_MAP PYACTX_ROWS_MAP
+#define PYACTX_ROWS_LABEL_REDUCE PYACTX_ROWS_MAP
 #include "pyactx/table.inc"
 #include "pyactx/table_end.inc"
 } pyactx_loop_table;

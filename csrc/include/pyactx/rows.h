@@ -110,6 +110,176 @@ static inline double pyactx_rows_get_f(const float *a, const float *b, double *l
     return d;
 }
 
+/* ------------------------------------------- vector helpers (f and d) */
+/*
+ * float32 and float64 rows take the vectorised kernels of softmax.inc
+ * (SM_VEC): a row is processed in chunks of PYACTX_SM_CH elements (a strided
+ * row is gathered into a contiguous chunk first, so that every stride gives
+ * bit-identical results), exp is the branch-free vmath core (vectorised by
+ * the compiler per instruction set), and sums are accumulated in
+ * PYACTX_SM_L fixed lanes (element i of a chunk in lane i % L), combined in
+ * a fixed order at the end: the result depends neither on the stride nor
+ * on the number of threads.  Rows of up to PYACTX_SM_SCR elements keep
+ * their exponentials in a scratch buffer on the stack, so that softmax
+ * computes one exp per element and reads x from memory once (longer rows
+ * compute exp twice).  Stack use: up to ~56 KB per call (the scratch and
+ * the chunk buffers), no malloc.
+ */
+#define PYACTX_SM_L 32
+#define PYACTX_SM_CH 512
+#define PYACTX_SM_SCR 4096
+
+#if defined(__FP_FAST_FMA) || defined(FP_FAST_FMA)
+#  define PYACTX_SM_FMA(a, b, c) fma((a), (b), (c))
+#else
+#  define PYACTX_SM_FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#  define PYACTX_SM_VEXT 1
+typedef double pyactx_sm_v8 __attribute__((vector_size(64)));
+#endif
+
+/* lane accumulators of a compensated sum: the sum is sum(s) + sum(c) */
+typedef struct {
+    double s[PYACTX_SM_L], c[PYACTX_SM_L];
+} pyactx_sm_acc;
+
+static inline void pyactx_sm_acc_init(pyactx_sm_acc *a)
+{
+    for (int l = 0; l < PYACTX_SM_L; l++) a->s[l] = a->c[l] = 0;
+}
+
+/* TwoSum, Knuth: s + err == a + b exactly */
+#define PYACTX_SM_TWO_SUM(s, err, a, b)                                        \
+    do { (s) = (a) + (b); double bb_ = (s) - (a);                              \
+         (err) = ((a) - ((s) - bb_)) + ((b) - bb_); } while (0)
+
+/* acc += e[0..len) (compensated; comp == 0: plain sums in the s lanes),
+ * with e[i] * g[i] instead of e[i] when g != NULL.  len is a multiple of
+ * PYACTX_SM_L except for the last chunk of a row. */
+PYACTX_VM_INLINE void pyactx_sm_acc_add(pyactx_sm_acc *a, const double *e, const double *g,
+                                        ptrdiff_t len, int comp)
+{
+    ptrdiff_t i = 0;
+#ifdef PYACTX_SM_VEXT
+    pyactx_sm_v8 s[4], c[4];
+    memcpy(s, a->s, sizeof s);
+    memcpy(c, a->c, sizeof c);
+    for (; i + PYACTX_SM_L <= len; i += PYACTX_SM_L) {
+        for (int k = 0; k < 4; k++) {
+            pyactx_sm_v8 v, w, t, err;
+            memcpy(&v, e + i + 8 * k, sizeof v);
+            if (g) { memcpy(&w, g + i + 8 * k, sizeof w); v = v * w; }
+            if (comp) {
+                t = s[k] + v;
+                pyactx_sm_v8 bb = t - s[k];
+                err = (s[k] - (t - bb)) + (v - bb);
+                s[k] = t;
+                c[k] += err;
+            }
+            else {
+                s[k] += v;
+            }
+        }
+    }
+    memcpy(a->s, s, sizeof s);
+    memcpy(a->c, c, sizeof c);
+#endif
+    for (; i < len; i++) {
+        int l = (int)(i % PYACTX_SM_L);
+        double v = g ? e[i] * g[i] : e[i];
+        if (comp) {
+            double t, err;
+            PYACTX_SM_TWO_SUM(t, err, a->s[l], v);
+            a->s[l] = t;
+            a->c[l] += err;
+        }
+        else {
+            a->s[l] += v;
+        }
+    }
+}
+
+/* the total as hi + *lo (|lo| <= ulp(hi)/2): the lanes are combined
+ * pairwise (TwoSum, errors into the c lanes) in a fixed order */
+static inline double pyactx_sm_acc_total(const pyactx_sm_acc *a, double *lo)
+{
+    double s[PYACTX_SM_L], c[PYACTX_SM_L], hi;
+    memcpy(s, a->s, sizeof s);
+    memcpy(c, a->c, sizeof c);
+    for (int w = PYACTX_SM_L / 2; w >= 1; w /= 2) {
+        for (int l = 0; l < w; l++) {
+            double t, err;
+            PYACTX_SM_TWO_SUM(t, err, s[l], s[l + w]);
+            s[l] = t;
+            c[l] = (c[l] + c[l + w]) + err;
+        }
+    }
+    hi = s[0] + c[0];
+    *lo = c[0] - (hi - s[0]);
+    return hi;
+}
+
+/*
+ * e^d for -inf <= d <= 0 (never NaN), for float32 rows: relative error
+ * below 2^-37 (the polynomial, a Chebyshev fit of degree 8: 2^-37.8 after
+ * rounding the coefficients; the one-step reduction adds < 2^-45 and the
+ * evaluation ~2^-52), so that a float32 result computed from it and
+ * rounded once stays within 0.5 + 2^-13 ULP.  d < -708 gives e^-708
+ * (~2^-1021.4 instead of a smaller or subnormal value): 2^-870 of a
+ * float32 ULP of any sum it enters (S >= 1), and quotients by S >= 1
+ * round to 0 in float32 either way.  Cheaper than vexp (no special cases
+ * but the clamp; one scale factor), which float64 rows use.
+ */
+PYACTX_VM_INLINE double pyactx_sm_exp_f(double d)
+{
+    const double q0 = 0x1.0000000000000p-1, q1 = 0x1.555555676b751p-3,
+                 q2 = 0x1.5555555c90cacp-5, q3 = 0x1.1110c5ef4b02bp-7,
+                 q4 = 0x1.6c168555a0e60p-10, q5 = 0x1.a15205debbad7p-13,
+                 q6 = 0x1.a113900e06879p-16;
+    const double shift = 0x1.8p52;
+    /* clamp to -708 on the bit pattern: d <= 0 (-0, +0 included), and
+     * for those the bits order like -d (one unsigned min) */
+    uint64_t db, cb = 0xc086200000000000u;    /* bits of -708.0 */
+    memcpy(&db, &d, sizeof db);
+    db = db < cb ? db : cb;
+    double dc;
+    memcpy(&dc, &db, sizeof dc);
+    double z = PYACTX_SM_FMA(dc, 0x1.71547652b82fep+0, shift);
+    double kd = z - shift;
+    /* ln 2 rounded to double: |kd| (ln 2 - LN2) < 2^-45, far below what
+     * float32 rows need (no Cody-Waite second step) */
+    double r = PYACTX_SM_FMA(-kd, 0x1.62e42fefa39efp-1, dc);
+    double Q = PYACTX_SM_FMA(q6, r, q5);
+    Q = PYACTX_SM_FMA(Q, r, q4);
+    Q = PYACTX_SM_FMA(Q, r, q3);
+    Q = PYACTX_SM_FMA(Q, r, q2);
+    Q = PYACTX_SM_FMA(Q, r, q1);
+    Q = PYACTX_SM_FMA(Q, r, q0);
+    double p = 1.0 + PYACTX_SM_FMA(r * r, Q, r);
+    uint64_t kb;
+    memcpy(&kb, &z, sizeof kb);
+    kb = (kb << 52) + ((uint64_t)0x3ff << 52);  /* 2^n, -1022 <= n <= 0 */
+    double sc;
+    memcpy(&sc, &kb, sizeof sc);
+    return p * sc;
+}
+
+/* e^(hi + lo) for -1500 < hi <= 0 (never NaN), |lo| <= 2^-40: vexp_dd's
+ * core (kernels/vmath.inc, <= 0.78 ULP) without its special cases, which a
+ * classified row cannot have; hi < -746 gives 0. */
+PYACTX_VM_INLINE double pyactx_sm_exp_d(double hi, double lo)
+{
+    double hc = hi > -746.0 ? hi : -746.0, ql, s1, s2, s2i;
+    uint64_t kb;
+    double qh = pyactx_vm_exp_core_d(hc, lo, 1, &ql, &kb);
+    pyactx_vm_exp_scales_d(kb, &s1, &s2, &s2i);
+    (void)ql;
+    (void)s2i;
+    return ((1.0 + qh) * s1) * s2;
+}
+
 /* ------------------------------------------------------------- float16 */
 #define SM_IO uint16_t
 #define SM_WT double
@@ -121,6 +291,7 @@ static inline double pyactx_rows_get_f(const float *a, const float *b, double *l
 #define SM_IO_MIN_EXP (-13)
 #define SM_IO_MANT_DIG 11
 #define SM_IO_IS_WT 0
+#define SM_VEC 0
 #define SM_PUT(a, b, hi, lo) pyactx_rows_put_h((a), (b), (hi), (lo))
 #define SM_GET(a, b, lo) pyactx_rows_get_h((a), (b), (lo))
 #include "pyactx/kernels/softmax.inc"
@@ -136,6 +307,11 @@ static inline double pyactx_rows_get_f(const float *a, const float *b, double *l
 #define SM_IO_MIN_EXP FLT_MIN_EXP
 #define SM_IO_MANT_DIG FLT_MANT_DIG
 #define SM_IO_IS_WT 0
+#define SM_VEC 1
+#define SM_VEC_F 1
+#define SM_KT int32_t
+#define SM_UT uint32_t
+#define SM_KW 32
 #define SM_PUT(a, b, hi, lo) pyactx_rows_put_f((a), (b), (hi), (lo))
 #define SM_GET(a, b, lo) pyactx_rows_get_f((a), (b), (lo))
 #include "pyactx/kernels/softmax.inc"
@@ -151,6 +327,11 @@ static inline double pyactx_rows_get_f(const float *a, const float *b, double *l
 #define SM_IO_MIN_EXP DBL_MIN_EXP
 #define SM_IO_MANT_DIG DBL_MANT_DIG
 #define SM_IO_IS_WT 1
+#define SM_VEC 1
+#define SM_VEC_F 0
+#define SM_KT int64_t
+#define SM_UT uint64_t
+#define SM_KW 64
 #define SM_PUT(a, b, hi, lo) (*(a) = (hi), *(b) = (lo))
 #define SM_GET(a, b, lo) (*(lo) = *(b), *(a))
 #include "pyactx/kernels/softmax.inc"
@@ -166,6 +347,7 @@ static inline double pyactx_rows_get_f(const float *a, const float *b, double *l
 #define SM_IO_MIN_EXP LDBL_MIN_EXP
 #define SM_IO_MANT_DIG LDBL_MANT_DIG
 #define SM_IO_IS_WT 1
+#define SM_VEC 0
 #define SM_PUT(a, b, hi, lo) (*(a) = (hi), *(b) = (lo))
 #define SM_GET(a, b, lo) (*(lo) = *(b), *(a))
 #include "pyactx/kernels/softmax.inc"
