@@ -238,6 +238,191 @@ def test_long_rows_sum_to_one(dtype, sigma):
     assert abs(float(s - 1)) <= 4 * eps, float(s - 1)
 
 
+# ---------------------------------------------------------------------------
+# Long rows: the one-pass (online) max + sum of rows beyond the scratch
+# ---------------------------------------------------------------------------
+#
+# float32 / float64 rows longer than PYACTX_SM_SCR (4096) rescale their sums
+# whenever a chunk's max exceeds the running max.  The reference is the
+# definition in long double (x87: 64-bit mantissa, every error far below a
+# float64 ULP: x - max exact or nearly, exp and the pairwise sum ~2^-63
+# relative), measured in the units of ``ulp_errors`` against ``BOUND``.
+
+def _long_row(kind, n, dtype):
+    rng = np.random.default_rng(abs(hash((kind, n))) % 2 ** 32)
+    if kind == "random":
+        x = rng.standard_normal(n) * 4
+    elif kind == "max_near_end":            # one late rescale by a large factor
+        x = rng.standard_normal(n) * 2
+        x[n - 7] = 25.0
+    elif kind == "increasing":              # the max grows in every chunk
+        x = np.linspace(-30.0, 30.0, n)
+    elif kind == "tiny_steps":              # ... by factors within 2^-20 of 1
+        x = 1 + np.arange(n) * (2.0 ** -22 if dtype == np.float32 else 2.0 ** -40)
+    elif kind == "wide":                    # far entries, far (zero) rescales
+        x = np.sort(rng.uniform(-2000, 2000, n))[::-1].copy()
+        x[::3] = rng.uniform(-2000, 2000, len(x[::3]))
+        x[n // 2] = 2500.0
+    else:                                   # "huge_jump": m_old - m_new overflows
+        big = float(np.finfo(dtype).max) / 2
+        x = rng.standard_normal(n)
+        x[: n // 3] = -big
+        x[n // 3] = big / 4
+    return x.astype(dtype)
+
+
+def _long_reference(x):
+    """softmax, log_softmax, logsumexp (and its scale), e_i = exp(x_i - max)
+    and T = sum over i != argmax of e_i, in long double (log1p(T), not
+    log(1 + T): T may be tiny)."""
+    xl = x.astype(L)
+    k = int(np.argmax(xl))
+    m = xl[k]
+    with np.errstate(under="ignore"):
+        e = np.exp(xl - m)
+    T = np.sum(e[:k]) + np.sum(e[k + 1:])
+    S = 1 + T
+    lg = np.log1p(T)
+    return e / S, (xl - m) - lg, m + lg, abs(m) + lg, e, T
+
+
+def _ulps(got, exact, dtype, scale=None):
+    size = np.abs(exact if scale is None else scale).astype(dtype)
+    unit = np.spacing(size).astype(L)
+    with np.errstate(all="ignore"):
+        return (np.abs(np.asarray(got).astype(L) - exact) / unit).astype(np.float64)
+
+
+@pytest.mark.parametrize("kind", ["random", "max_near_end", "increasing", "tiny_steps",
+                                  "wide", "huge_jump"])
+@pytest.mark.parametrize("n", [10_000, 100_000])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_long_rows_online_accuracy(dtype, n, kind):
+    if dtype == np.float64 and not LONGDOUBLE_IS_X87:
+        pytest.skip("the long double reference needs more precision than float64")
+    name = np.dtype(dtype).name
+    x = _long_row(kind, n, dtype)
+    y_ref, ls_ref, lse_ref, lse_scale, e_ref, T_ref = _long_reference(x)
+    S_ref = 1 + T_ref
+    k = int(np.argmax(x))
+    labels = sorted({0, k, n // 2 + 1, n - 1})
+    g = np.random.default_rng(5).standard_normal(n).astype(dtype)
+    with np.errstate(all="raise"):
+        y = pyactx.softmax(x)
+        ls = pyactx.log_softmax(x)
+        lse = pyactx.logsumexp(x)
+        ce = [pyactx.cross_entropy(x, I(lab)) for lab in labels]
+        cg = [pyactx.cross_entropy_grad(x, I(lab)) for lab in labels]
+        sv = pyactx.softmax_vjp(x, g)
+        lv = pyactx.log_softmax_vjp(x, g)
+    bar = BOUND[name]
+    errs = {"softmax": _ulps(y, y_ref, dtype).max(),
+            "logsumexp": _ulps(lse, lse_ref, dtype, lse_scale).max()}
+    fin = np.isfinite(ls_ref)
+    errs["log_softmax"] = _ulps(ls[fin], ls_ref[fin], dtype).max()
+    for lab, c, cgr in zip(labels, ce, cg):
+        errs[f"cross_entropy[{lab}]"] = _ulps(c, -ls_ref[lab], dtype).max()
+        want = y_ref.copy()
+        # y - 1 = -(sum over j != lab of e_j) / S, without cancellation
+        want[lab] = -(T_ref if lab == k else (1 - e_ref[lab]) + T_ref) / S_ref
+        errs[f"cross_entropy_grad[{lab}]"] = _ulps(cgr, want, dtype).max()
+    gl = g.astype(L)
+    P = np.sum(y_ref * gl)
+    errs["softmax_vjp"] = _ulps(sv, y_ref * (gl - P), dtype,
+                                y_ref * (np.abs(gl) + np.sum(y_ref * np.abs(gl)))).max()
+    G = np.sum(gl)
+    errs["log_softmax_vjp"] = _ulps(lv, gl - y_ref * G, dtype, np.abs(gl) + y_ref * abs(G)).max()
+    bad = {f: e for f, e in errs.items() if not e <= bar}
+    assert not bad, (kind, n, name, bad)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_long_rows_online_edge_cases(dtype):
+    n = 3 * 4096 + 517                      # beyond the scratch, a partial last chunk
+    rng = np.random.default_rng(11)
+    base = rng.standard_normal(n).astype(dtype)
+
+    def row(**at):
+        x = base.copy()
+        for i, v in at.items():
+            x[int(i[1:])] = v
+        return x
+
+    def check_nan_row(x, lse_want):
+        r = {}
+        with np.errstate(all="raise"):
+            r["softmax"] = pyactx.softmax(x)
+            r["log_softmax"] = pyactx.log_softmax(x)
+            r["cross_entropy_grad"] = pyactx.cross_entropy_grad(x, I(3))
+            r["cross_entropy"] = pyactx.cross_entropy(x, I(3))
+            r["softmax_vjp"] = pyactx.softmax_vjp(x, np.ones_like(x))
+            lse = pyactx.logsumexp(x)
+        for f, v in r.items():
+            assert np.all(np.isnan(v)), f
+        assert (np.isnan(lse) and np.isnan(lse_want)) or lse == lse_want
+
+    check_nan_row(row(i9000=NAN), NAN)                      # NaN in a late chunk
+    check_nan_row(row(i5=INF), INF)                         # +inf in the first chunk
+    check_nan_row(row(i5=INF, i12800=NAN), NAN)             # NaN after +inf wins
+    check_nan_row(row(i12800=-NAN), NAN)                    # negative NaN
+    check_nan_row(np.full(n, -INF, dtype=dtype), -INF)      # all -inf
+    check_nan_row(row(i0=-INF, i700=INF, i9999=-INF), INF)
+
+    # -inf entries, among them a whole first chunk: exact 0, the rest as the
+    # long double definition (no flags)
+    x = base.copy()
+    x[:600] = -INF
+    x[5000:5010] = -INF
+    x[-1] = -INF
+    ninf = np.isneginf(x)
+    y_ref, ls_ref, lse_ref, lse_scale, _, _ = _long_reference(x[~ninf])
+    with np.errstate(all="raise"):
+        y = pyactx.softmax(x)
+        ls = pyactx.log_softmax(x)
+        lse = pyactx.logsumexp(x)
+        assert pyactx.cross_entropy(x, I(3)) == INF
+        cg = pyactx.cross_entropy_grad(x, I(3))
+    bar = BOUND[np.dtype(dtype).name]
+    assert np.all(y[ninf] == 0) and not np.any(np.signbit(y[ninf]))
+    assert np.all(np.isneginf(ls[ninf])) and cg[3] == -1
+    assert _ulps(y[~ninf], y_ref, dtype).max() <= bar
+    assert _ulps(ls[~ninf], ls_ref, dtype).max() <= bar
+    assert _ulps(lse, lse_ref, dtype, lse_scale) <= bar
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_long_rows_bit_for_bit(dtype):
+    """Strided vs contiguous rows and 1 vs several threads: identical bits."""
+    rng = np.random.default_rng(2)
+    x = (rng.standard_normal((6, 9000)) * 3).astype(dtype)
+    x[1] = np.linspace(-20, 20, 9000)
+    x[2, 8000] = 40.0
+    g = rng.standard_normal((6, 9000)).astype(dtype)
+    lab = np.array([0, 8999, 8000, 5, 4096, 1])
+    funcs = [
+        (pyactx.softmax, lambda t: (t(x),)),
+        (pyactx.log_softmax, lambda t: (t(x),)),
+        (pyactx.logsumexp, lambda t: (t(x),)),
+        (pyactx.softmax_vjp, lambda t: (t(x), t(g))),
+        (pyactx.log_softmax_vjp, lambda t: (t(x), t(g))),
+        (pyactx.cross_entropy, lambda t: (t(x), lab)),
+        (pyactx.cross_entropy_grad, lambda t: (t(x), lab)),
+    ]
+    variants = [lambda a: a[:, ::-1][:, ::-1], lambda a: np.repeat(a, 2, axis=1)[:, ::2],
+                lambda a: np.asfortranarray(a)]
+    threads = pyactx.get_num_threads()
+    try:
+        for uf, make in funcs:
+            pyactx.set_num_threads(1)
+            want = uf(*make(lambda a: a))
+            for t in variants:
+                assert _bits_equal(np.ascontiguousarray(uf(*make(t))), want), uf.__name__
+            pyactx.set_num_threads(max(2, threads))
+            assert _bits_equal(uf(*make(lambda a: a)), want), uf.__name__
+    finally:
+        pyactx.set_num_threads(threads)
+
+
 def test_float16_rows_sum_to_one_within_rounding():
     rng = np.random.default_rng(8)
     for n in (2, 3, 17, 300):

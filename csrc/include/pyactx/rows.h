@@ -121,9 +121,11 @@ static inline double pyactx_rows_get_f(const float *a, const float *b, double *l
  * a fixed order at the end: the result depends neither on the stride nor
  * on the number of threads.  Rows of up to PYACTX_SM_SCR elements keep
  * their exponentials in a scratch buffer on the stack, so that softmax
- * computes one exp per element and reads x from memory once (longer rows
- * compute exp twice).  Stack use: up to ~56 KB per call (the scratch and
- * the chunk buffers), no malloc.
+ * computes one exp per element and reads x from memory once.  Longer rows
+ * find the max and the sum in one pass (the online form, v_online in
+ * softmax.inc: the sums are rescaled, in double-double, when the max grows)
+ * and compute exp again in the output pass: x is read twice.  Stack use: up
+ * to ~56 KB per call (the scratch and the chunk buffers), no malloc.
  */
 #define PYACTX_SM_L 32
 #define PYACTX_SM_CH 512
@@ -219,6 +221,61 @@ static inline double pyactx_sm_acc_total(const pyactx_sm_acc *a, double *lo)
     hi = s[0] + c[0];
     *lo = c[0] - (hi - s[0]);
     return hi;
+}
+
+/*
+ * e^(dh + dl) = hi + *lo to ~2^-100 relative, for finite -1500 < dh <= 0,
+ * |dl| <= ulp(dh): the rescaling factor of the one-pass (online) sums of
+ * long rows (v_online in softmax.inc), called at most once per chunk, so
+ * plain scalar double-double arithmetic.  dh < -746 gives 0 (the factor
+ * of a sum that is negligible next to the new one, S >= 1).
+ * Reduction n = rint(dh / ln 2), r = dh + dl - n ln 2 in double-double (ln 2
+ * in three parts; n L1 and dh - n L1 are exact, |n| <= 1077 < 2^21); then
+ * e^r = 1 + r (1 + r/2 (1 + r/3 (... (1 + r/24)))) in double-double
+ * (|r| <= 0.35: the first term left out, r^25/25!, is below 2^-115), and
+ * the scaling by 2^n (exact unless the result is subnormal).
+ */
+static inline double pyactx_sm_exp_ddd(double dh, double dl, double *lo)
+{
+    const double L1 = 0x1.62e42fee00000p-1, L2 = 0x1.a39ef35793c76p-33,
+                 L3 = 0x1.cc01f97b57a08p-87, shift = 0x1.8p52;
+    const int far = !(dh >= -746.0);
+    const double hc = far ? -746.0 : dh, lc = far ? 0.0 : dl;
+    double z = hc * 0x1.71547652b82fep+0 + shift;
+    double kd = z - shift;
+    double a = hc - kd * L1;                 /* exact */
+    double pl, p = pyactx_vm_two_prod_d(kd, L2, &pl);
+    double s, se, rh, rl, qh = 1, ql = 0;
+    PYACTX_SM_TWO_SUM(s, se, a, -p);
+    PYACTX_SM_TWO_SUM(rh, rl, s, ((se - pl) - kd * L3) + lc);
+    for (int i = 24; i >= 1; i--) {
+        /* q = 1 + (r q) / i */
+        double ml, mh = pyactx_vm_two_prod_d(rh, qh, &ml), dv, dvl, u, ul;
+        ml += rh * ql + rl * qh;
+        dv = mh / i;
+        dvl = (pyactx_vm_fnma_d(dv, (double)i, mh) + ml) / i;   /* remainder exact */
+        PYACTX_SM_TWO_SUM(u, ul, 1.0, dv);
+        ul += dvl;
+        qh = u + ul;                          /* fast two-sum: |ul| << u */
+        ql = ul - (qh - u);
+    }
+    {
+        int k = (int)kd;
+        double h = ldexp(qh, k), l = ldexp(ql, k);
+        *lo = far ? 0.0 : l;
+        return far ? 0.0 : h;
+    }
+}
+
+/* acc *= fh + fl (to ~2^-100 relative per lane; the s lanes keep the
+ * leading product, the c lanes its exact error and the rest) */
+static inline void pyactx_sm_acc_scale(pyactx_sm_acc *a, double fh, double fl)
+{
+    for (int l = 0; l < PYACTX_SM_L; l++) {
+        double pe, p = pyactx_vm_two_prod_d(a->s[l], fh, &pe);
+        a->c[l] = a->c[l] * fh + (pe + a->s[l] * fl);
+        a->s[l] = p;
+    }
 }
 
 /*
