@@ -70,9 +70,20 @@ def render():
     return "\n".join(lines) + "\n"
 
 
+def emit_kernel(lines, X, n, kernel, hard=None):
+    """the four PYACTX_K<X>*_<n> macros of one loop (see render_map)"""
+    lines.append(f"#define PYACTX_K{X}_{n} {kernel}")
+    if hard:
+        lines.extend([f"#define PYACTX_K{X}B_{n} 1", f"#define PYACTX_K{X}H_{n} {hard}"])
+    else:
+        lines.extend([f"#define PYACTX_K{X}B_{n} 0", f"#define PYACTX_K{X}H_{n} PYACTX_NOHARD"])
+    lines.append(f"#define PYACTX_K{X}S_{n} pyactx_{n}_{X.lower()}")
+
+
 def render_map():
     """kernel_map.inc: which kernel each loop calls.  For every unary and
-    parameterised function, per loop type X in H (float16), F (float32),
+    parameterised function, per loop type X in F (float32; the float16 loops
+    convert blocks to float and use the float32 kernels, loops_half.inc) and
     D (float64):
 
         PYACTX_KX_<name>    the kernel: the vectorised one where the spec's
@@ -102,33 +113,22 @@ def render_map():
                 return f"{fn}({conv}(x), {conv}(p))" if two else f"{fn}({conv}(x))"
 
             def emit(X, kernel, hard=None):
-                lines.append(f"#define PYACTX_K{X}_{n} {kernel}")
-                if hard:
-                    lines.extend([f"#define PYACTX_K{X}B_{n} 1", f"#define PYACTX_K{X}H_{n} {hard}"])
-                else:
-                    lines.extend([f"#define PYACTX_K{X}B_{n} 0", f"#define PYACTX_K{X}H_{n} PYACTX_NOHARD"])
-                lines.append(f"#define PYACTX_K{X}S_{n} pyactx_{n}_{X.lower()}")
+                emit_kernel(lines, X, n, kernel, hard)
 
             # float32 and float16: through the double or the float vector kernel
             lo = "F" if "F" in simd else ("f" if "f" in simd else "")
             if lo:
                 vt, vs = ("float", "f") if lo == "F" else ("double", "d")
                 lines += [f"PYACTX_VM_INLINE float pyactx_{n}_vf({sig('float')})",
-                          f"{{ return (float){call(f'pyactx_{n}_v_{vs}', f'({vt})')}; }}",
-                          f"PYACTX_VM_INLINE uint16_t pyactx_{n}_vh({sig('uint16_t')})",
-                          f"{{ return pyactx_double_to_half((double){call(f'pyactx_{n}_v_{vs}', f'({vt})pyactx_half_to_double')}); }}"]
-                hf = hh = None
+                          f"{{ return (float){call(f'pyactx_{n}_v_{vs}', f'({vt})')}; }}"]
+                hf = None
                 if lo in vhard:
                     lines += [f"PYACTX_VM_INLINE int pyactx_{n}_vhf({sig('float')})",
-                              f"{{ return {call(f'pyactx_{n}_vhard_{vs}', f'({vt})')} != 0; }}",
-                              f"PYACTX_VM_INLINE int pyactx_{n}_vhh({sig('uint16_t')})",
-                              f"{{ return {call(f'pyactx_{n}_vhard_{vs}', f'({vt})pyactx_half_to_double')} != 0; }}"]
-                    hf, hh = f"pyactx_{n}_vhf", f"pyactx_{n}_vhh"
+                              f"{{ return {call(f'pyactx_{n}_vhard_{vs}', f'({vt})')} != 0; }}"]
+                    hf = f"pyactx_{n}_vhf"
                 emit("F", f"pyactx_{n}_vf", hf)
-                emit("H", f"pyactx_{n}_vh", hh)
             else:
                 emit("F", f"pyactx_{n}_f")
-                emit("H", f"pyactx_{n}_h")
             if "d" in simd:
                 hd = None
                 if "d" in vhard:
@@ -156,19 +156,12 @@ def render_binary_map(spec):
                 raise SystemExit(f"{n}: bad simd={simd!r} vhard={vhard!r}")
 
             def emit(X, kernel, hard=None):
-                lines.append(f"#define PYACTX_K{X}_{n} {kernel}")
-                if hard:
-                    lines.extend([f"#define PYACTX_K{X}B_{n} 1", f"#define PYACTX_K{X}H_{n} {hard}"])
-                else:
-                    lines.extend([f"#define PYACTX_K{X}B_{n} 0", f"#define PYACTX_K{X}H_{n} PYACTX_NOHARD"])
-                lines.append(f"#define PYACTX_K{X}S_{n} pyactx_{n}_{X.lower()}")
+                emit_kernel(lines, X, n, kernel, hard)
 
             lo = "F" if "F" in simd else ("f" if "f" in simd else "")
             if lo:
                 vt, vs = ("float", "f") if lo == "F" else ("double", "d")
-                h2 = "pyactx_half_to_double"
-                for X, ty, cin, cout in (("f", "float", f"({vt})", "(float)"),
-                                         ("h", "uint16_t", f"({vt}){h2}", "pyactx_double_to_half")):
+                for X, ty, cin, cout in (("f", "float", f"({vt})", "(float)"),):
                     if two_out:
                         lines += [f"PYACTX_VM_INLINE void pyactx_{n}_v{X}({ty} a, {ty} b, {ty} *da, {ty} *db)",
                                   f"{{ {vt} ga, gb; pyactx_{n}_v_{vs}({cin}(a), {cin}(b), &ga, &gb);",
@@ -176,17 +169,14 @@ def render_binary_map(spec):
                     else:
                         lines += [f"PYACTX_VM_INLINE {ty} pyactx_{n}_v{X}({ty} a, {ty} b)",
                                   f"{{ return {cout}(pyactx_{n}_v_{vs}({cin}(a), {cin}(b))); }}"]
-                hf = hh = None
+                hf = None
                 if lo in vhard:
-                    for X, ty, cin in (("f", "float", f"({vt})"), ("h", "uint16_t", f"({vt}){h2}")):
-                        lines += [f"PYACTX_VM_INLINE int pyactx_{n}_vh{X}({ty} a, {ty} b)",
-                                  f"{{ return pyactx_{n}_vhard_{vs}({cin}(a), {cin}(b)) != 0; }}"]
-                    hf, hh = f"pyactx_{n}_vhf", f"pyactx_{n}_vhh"
+                    lines += [f"PYACTX_VM_INLINE int pyactx_{n}_vhf(float a, float b)",
+                              f"{{ return pyactx_{n}_vhard_{vs}(({vt})(a), ({vt})(b)) != 0; }}"]
+                    hf = f"pyactx_{n}_vhf"
                 emit("F", f"pyactx_{n}_vf", hf)
-                emit("H", f"pyactx_{n}_vh", hh)
             else:
                 emit("F", f"pyactx_{n}_f")
-                emit("H", f"pyactx_{n}_h")
             if "d" in simd:
                 hd = None
                 if "d" in vhard:

@@ -178,7 +178,14 @@ if [ "$run_python" = 1 ]; then
     (
         cd "$SRC"
         export LD_PRELOAD="$LIBASAN"
-        export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1"
+        # detect_stack_use_after_return=0: with it, ASan moves locals to a
+        # "fake stack" whose frames are not aligned to 64 bytes, while GCC
+        # aligns the AVX-512 block buffers of the loops (loops.inc,
+        # loops_half.inc) to 64 and stores to them with VMOVAPS: SIGSEGV in
+        # the avx512 table under the sanitizer only (measured: the same build
+        # runs clean with the option off, and with it on under the avx2
+        # table).  No loop hands out a pointer to its locals beyond the call.
+        export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=0:check_initialization_order=1"
         export PYTHONMALLOC=malloc
         export PYTHONPATH="$SRC${PYTHONPATH:+:$PYTHONPATH}"
         export PYACTX_SANITIZED=1           # tests may scale down loops (ASan is ~3x slower)
