@@ -80,11 +80,56 @@ def emit_kernel(lines, X, n, kernel, hard=None):
     lines.append(f"#define PYACTX_K{X}S_{n} pyactx_{n}_{X.lower()}")
 
 
+def map_entries(lines, n, simd, vhard, args, two_out=False):
+    """kernel_map.inc lines of one output n whose kernels take `args` (and,
+    for a gate's gradient, two output pointers)."""
+    if set(simd + vhard) - set("fFd") or not set(vhard) <= set(simd) \
+            or ("f" in simd and "F" in simd):
+        raise SystemExit(f"{n}: bad simd={simd!r} vhard={vhard!r}")
+
+    def params(ty):
+        outs = f", {ty} *da, {ty} *db" if two_out else ""
+        return ", ".join(f"{ty} {a}" for a in args) + outs
+
+    def call(fn, cast=""):
+        return f"{fn}({', '.join(f'{cast}({a})' for a in args)})"
+
+    # float32 (and float16, which runs the float32 kernels on converted
+    # blocks): through the double or the float vector kernel
+    lo = "F" if "F" in simd else ("f" if "f" in simd else "")
+    if lo:
+        vt, vs = ("float", "f") if lo == "F" else ("double", "d")
+        if two_out:
+            lines += [f"PYACTX_VM_INLINE void pyactx_{n}_vf({params('float')})",
+                      f"{{ {vt} ga, gb; {call(f'pyactx_{n}_v_{vs}', f'({vt})')[:-1]}, &ga, &gb);",
+                      "  *da = (float)ga; *db = (float)gb; }"]
+        else:
+            lines += [f"PYACTX_VM_INLINE float pyactx_{n}_vf({params('float')})",
+                      f"{{ return (float){call(f'pyactx_{n}_v_{vs}', f'({vt})')}; }}"]
+        hf = None
+        if lo in vhard:
+            lines += [f"PYACTX_VM_INLINE int pyactx_{n}_vhf({', '.join(f'float {a}' for a in args)})",
+                      f"{{ return {call(f'pyactx_{n}_vhard_{vs}', f'({vt})')} != 0; }}"]
+            hf = f"pyactx_{n}_vhf"
+        emit_kernel(lines, "F", n, f"pyactx_{n}_vf", hf)
+    else:
+        emit_kernel(lines, "F", n, f"pyactx_{n}_f")
+    if "d" in simd:
+        hd = None
+        if "d" in vhard:
+            lines += [f"PYACTX_VM_INLINE int pyactx_{n}_vhd({', '.join(f'double {a}' for a in args)})",
+                      f"{{ return {call(f'pyactx_{n}_vhard_d')} != 0; }}"]
+            hd = f"pyactx_{n}_vhd"
+        emit_kernel(lines, "D", n, f"pyactx_{n}_v_d", hd)
+    else:
+        emit_kernel(lines, "D", n, f"pyactx_{n}_d")
+
+
 def render_map():
-    """kernel_map.inc: which kernel each loop calls.  For every unary and
-    parameterised function, per loop type X in F (float32; the float16 loops
-    convert blocks to float and use the float32 kernels, loops_half.inc) and
-    D (float64):
+    """kernel_map.inc: which kernel each loop calls.  For every unary,
+    parameterised and two-input function and derivative, per loop type X in
+    F (float32; the float16 loops convert blocks to float and use the float32
+    kernels, loops_half.inc) and D (float64):
 
         PYACTX_KX_<name>    the kernel: the vectorised one where the spec's
                             `simd` says so, else the scalar one
@@ -92,6 +137,8 @@ def render_map():
                             `vhard`), else 0
         PYACTX_KXH_<name>   the predicate (nonzero: recompute this element)
         PYACTX_KXS_<name>   the scalar kernel that recomputes those elements
+
+    A gate's gradient kernel is void f(T a, T b, T *da, T *db) (LOOP_2_2).
     """
     spec = runpy.run_path(SPEC_PATH)
     lines = ["/* Generated from pyactx/_spec.py by tools/generate_table.py -- do not edit.",
@@ -99,94 +146,14 @@ def render_map():
     for act in spec["ACTIVATION_TABLE"]:
         if act.kind not in ("unary", "param"):
             continue
-        two = act.kind == "param"
-        for n, simd, vhard in ((act.name, act.simd, act.vhard),
-                               (act.name + "_grad", act.simd_grad, act.vhard_grad)):
-            unknown = set(simd + vhard) - set("fFd")
-            if unknown or not set(vhard) <= set(simd) or ("f" in simd and "F" in simd):
-                raise SystemExit(f"{n}: bad simd={simd!r} vhard={vhard!r}")
-
-            def sig(ty):
-                return f"{ty} x, {ty} p" if two else f"{ty} x"
-
-            def call(fn, conv=""):
-                return f"{fn}({conv}(x), {conv}(p))" if two else f"{fn}({conv}(x))"
-
-            def emit(X, kernel, hard=None):
-                emit_kernel(lines, X, n, kernel, hard)
-
-            # float32 and float16: through the double or the float vector kernel
-            lo = "F" if "F" in simd else ("f" if "f" in simd else "")
-            if lo:
-                vt, vs = ("float", "f") if lo == "F" else ("double", "d")
-                lines += [f"PYACTX_VM_INLINE float pyactx_{n}_vf({sig('float')})",
-                          f"{{ return (float){call(f'pyactx_{n}_v_{vs}', f'({vt})')}; }}"]
-                hf = None
-                if lo in vhard:
-                    lines += [f"PYACTX_VM_INLINE int pyactx_{n}_vhf({sig('float')})",
-                              f"{{ return {call(f'pyactx_{n}_vhard_{vs}', f'({vt})')} != 0; }}"]
-                    hf = f"pyactx_{n}_vhf"
-                emit("F", f"pyactx_{n}_vf", hf)
-            else:
-                emit("F", f"pyactx_{n}_f")
-            if "d" in simd:
-                hd = None
-                if "d" in vhard:
-                    lines += [f"PYACTX_VM_INLINE int pyactx_{n}_vhd({sig('double')})",
-                              f"{{ return {call(f'pyactx_{n}_vhard_d')} != 0; }}"]
-                    hd = f"pyactx_{n}_vhd"
-                emit("D", f"pyactx_{n}_v_d", hd)
-            else:
-                emit("D", f"pyactx_{n}_d")
-    lines += render_binary_map(spec)
-    return "\n".join(lines) + "\n"
-
-
-def render_binary_map(spec):
-    """The same macros for BINARY_TABLE (kernels/binary_v.inc): the function
-    and a pair's gradient are T f(T a, T b) like a parameterised function; a
-    gate's gradient is void f(T a, T b, T *da, T *db) (loop LOOP_2_2)."""
-    lines = []
+        args = ("x", "p") if act.kind == "param" else ("x",)
+        map_entries(lines, act.name, act.simd, act.vhard, args)
+        map_entries(lines, act.name + "_grad", act.simd_grad, act.vhard_grad, args)
     for b in spec["BINARY_TABLE"]:
-        for n, simd, vhard, two_out in (
-                (b.name, b.simd, b.vhard, False),
-                (b.name + "_grad", b.simd_grad, b.vhard_grad, b.kind == "gate")):
-            unknown = set(simd + vhard) - set("fFd")
-            if unknown or not set(vhard) <= set(simd) or ("f" in simd and "F" in simd):
-                raise SystemExit(f"{n}: bad simd={simd!r} vhard={vhard!r}")
-
-            def emit(X, kernel, hard=None):
-                emit_kernel(lines, X, n, kernel, hard)
-
-            lo = "F" if "F" in simd else ("f" if "f" in simd else "")
-            if lo:
-                vt, vs = ("float", "f") if lo == "F" else ("double", "d")
-                for X, ty, cin, cout in (("f", "float", f"({vt})", "(float)"),):
-                    if two_out:
-                        lines += [f"PYACTX_VM_INLINE void pyactx_{n}_v{X}({ty} a, {ty} b, {ty} *da, {ty} *db)",
-                                  f"{{ {vt} ga, gb; pyactx_{n}_v_{vs}({cin}(a), {cin}(b), &ga, &gb);",
-                                  f"  *da = {cout}(ga); *db = {cout}(gb); }}"]
-                    else:
-                        lines += [f"PYACTX_VM_INLINE {ty} pyactx_{n}_v{X}({ty} a, {ty} b)",
-                                  f"{{ return {cout}(pyactx_{n}_v_{vs}({cin}(a), {cin}(b))); }}"]
-                hf = None
-                if lo in vhard:
-                    lines += [f"PYACTX_VM_INLINE int pyactx_{n}_vhf(float a, float b)",
-                              f"{{ return pyactx_{n}_vhard_{vs}(({vt})(a), ({vt})(b)) != 0; }}"]
-                    hf = f"pyactx_{n}_vhf"
-                emit("F", f"pyactx_{n}_vf", hf)
-            else:
-                emit("F", f"pyactx_{n}_f")
-            if "d" in simd:
-                hd = None
-                if "d" in vhard:
-                    lines += [f"PYACTX_VM_INLINE int pyactx_{n}_vhd(double a, double b)",
-                              f"{{ return pyactx_{n}_vhard_d(a, b) != 0; }}"]
-                    hd = f"pyactx_{n}_vhd"
-                emit("D", f"pyactx_{n}_v_d", hd)
-            else:
-                emit("D", f"pyactx_{n}_d")
-    return lines
+        map_entries(lines, b.name, b.simd, b.vhard, ("a", "b"))
+        map_entries(lines, b.name + "_grad", b.simd_grad, b.vhard_grad, ("a", "b"),
+                    two_out=b.kind == "gate")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv):
