@@ -176,12 +176,15 @@ py_available_dispatch(PyObject *NPY_UNUSED(self), PyObject *NPY_UNUSED(args))
 
 /* ---------------------------------------------------------------------
  * Label gufuncs (cross_entropy, cross_entropy_grad): registered through
- * the ArrayMethod API because they must be able to fail.  Every label of
- * the call is validated before anything is written, so a bad label raises
- * ValueError and leaves the output untouched.  Labels are int64 (the
- * promoter below maps every integer/bool label type to it; float labels are
- * refused by the casting rule with NumPy's TypeError).  Negative labels count from the
- * end, as in NumPy indexing.
+ * the ArrayMethod API because they must be able to fail.  Each inner-loop
+ * call validates its labels before writing anything: a label outside
+ * [0, n) raises ValueError.  Labels are int64 (the promoter below maps
+ * every integer/bool label type to it; float labels are refused by the
+ * casting rule with NumPy's TypeError).  A call that NumPy splits into
+ * several inner-loop calls (two or more batch axes it cannot coalesce) can
+ * have written earlier chunks when a later one fails: pyactx.cross_entropy
+ * (pyactx/_losses.py) validates every label of the call first, and adds
+ * PyTorch's ignore_index, label_smoothing and probability targets.
  * ------------------------------------------------------------------ */
 static int
 pyactx_check_labels(const char *ufunc_name, npy_intp nrows, npy_intp n,
@@ -189,13 +192,13 @@ pyactx_check_labels(const char *ufunc_name, npy_intp nrows, npy_intp n,
 {
     for (npy_intp r = 0; r < nrows; r++, lab += lstep) {
         npy_int64 l = *(const npy_int64 *)lab;
-        if (l < -(npy_int64)n || l >= (npy_int64)n) {
+        if (l < 0 || l >= (npy_int64)n) {
             NPY_ALLOW_C_API_DEF
             NPY_ALLOW_C_API
             PyErr_Format(PyExc_ValueError,
                          "%s: label %lld out of range for %lld classes "
-                         "(valid: -%lld <= label < %lld)", ufunc_name,
-                         (long long)l, (long long)n, (long long)n, (long long)n);
+                         "(valid: 0 <= label < %lld)", ufunc_name,
+                         (long long)l, (long long)n, (long long)n);
             NPY_DISABLE_C_API
             return -1;
         }
@@ -322,123 +325,8 @@ add_label_promoter(PyObject *uf)
     return rc;
 }
 
-/* ---------------------------------------------------------------------
- * All labels of a call are checked before NumPy starts iterating.
- *
- * The loops above validate the labels of their own chunk before writing,
- * which covers every call that NumPy hands to one inner-loop call.  With
- * two or more batch axes that NumPy cannot coalesce (e.g. a non-contiguous
- * out= over a 2-d batch) it calls the loop once per outer index, and a bad
- * label in a later chunk would be found only after earlier chunks were
- * written.  No ArrayMethod hook sees the operands before iteration, so the
- * label gufuncs get their own vectorcall entry (PyUFuncObject.vectorcall,
- * part of NumPy's public struct): it checks every label against the class
- * axis and then calls NumPy's own ufunc call.  The object stays a plain
- * numpy.ufunc (type, pickling, __array_ufunc__ dispatch unchanged).
- *
- * The check runs only for operands NumPy would handle itself (exact
- * ndarrays, NumPy scalars, Python ints, lists, tuples); anything with its
- * own __array_ufunc__ (Dask, xarray, subclasses) is passed through
- * untouched, and there the per-chunk check of the loops applies.  Anything
- * the check cannot interpret (a malformed axes=, float labels, ...) is also
- * left to NumPy, which raises its usual error.
- * ------------------------------------------------------------------ */
-static vectorcallfunc numpy_ufunc_vectorcall = NULL;
-
-static int
-plain_operand(PyObject *o)
-{
-    return PyArray_CheckExact(o) || PyLong_Check(o) || PyList_Check(o)
-        || PyTuple_Check(o) || PyArray_IsScalar(o, Generic);
-}
-
-/* the class axis of the logits from axis= / axes= (default -1); 0 if it
- * cannot be read (NumPy will raise or decide) */
-static int
-label_class_axis(PyObject *axis, PyObject *axes, int ndim, int *out)
-{
-    long ax = -1;
-    if (axes != NULL && axes != Py_None) {
-        if (!PySequence_Check(axes) || PySequence_Size(axes) < 1) return 0;
-        PyObject *first = PySequence_GetItem(axes, 0);
-        if (first == NULL) { PyErr_Clear(); return 0; }
-        PyObject *item = first;
-        if (PyTuple_Check(first) || PyList_Check(first)) {
-            item = PySequence_Size(first) == 1 ? PySequence_GetItem(first, 0) : NULL;
-            Py_DECREF(first);
-            if (item == NULL) { PyErr_Clear(); return 0; }
-        }
-        ax = PyLong_Check(item) ? PyLong_AsLong(item) : -1 - (long)ndim;
-        Py_DECREF(item);
-    }
-    else if (axis != NULL && axis != Py_None) {
-        if (!PyLong_Check(axis)) return 0;
-        ax = PyLong_AsLong(axis);
-    }
-    if (ax == -1 && PyErr_Occurred()) { PyErr_Clear(); return 0; }
-    if (ax < 0) ax += ndim;
-    if (ax < 0 || ax >= ndim) return 0;
-    *out = (int)ax;
-    return 1;
-}
-
-/* -1 with ValueError if some label is outside [-n, n), else 0 */
-static int
-prevalidate_labels(PyUFuncObject *uf, PyObject *const *args, Py_ssize_t nargs,
-                   PyObject *kwnames)
-{
-    PyObject *axis = NULL, *axes = NULL, *out = nargs > 2 ? args[2] : NULL;
-    if (nargs < 2 || !plain_operand(args[0]) || !plain_operand(args[1])) return 0;
-    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
-    for (Py_ssize_t k = 0; k < nkw; k++) {
-        PyObject *key = PyTuple_GET_ITEM(kwnames, k), *val = args[nargs + k];
-        if (PyUnicode_CompareWithASCIIString(key, "axis") == 0) axis = val;
-        else if (PyUnicode_CompareWithASCIIString(key, "axes") == 0) axes = val;
-        else if (PyUnicode_CompareWithASCIIString(key, "out") == 0) out = val;
-    }
-    if (out != NULL && out != Py_None) {
-        PyObject *o = out;
-        if (PyTuple_Check(out)) {
-            if (PyTuple_GET_SIZE(out) != 1) return 0;
-            o = PyTuple_GET_ITEM(out, 0);
-        }
-        if (o != Py_None && !PyArray_CheckExact(o)) return 0;
-    }
-    int rc = 0;
-    PyArrayObject *x = NULL, *lab = NULL, *lab64 = NULL;
-    x = (PyArrayObject *)PyArray_FROM_O(args[0]);
-    lab = x ? (PyArrayObject *)PyArray_FROM_O(args[1]) : NULL;
-    if (lab == NULL) { PyErr_Clear(); goto done; }   /* NumPy will report it */
-    int kind = PyArray_DESCR(lab)->kind, ax;
-    if (!(kind == 'i' || kind == 'b' || (kind == 'u' && PyArray_ITEMSIZE(lab) < 8))
-        || PyArray_SIZE(lab) == 0
-        || !label_class_axis(axis, axes, PyArray_NDIM(x), &ax))
-        goto done;
-    lab64 = (PyArrayObject *)PyArray_FROM_OTF((PyObject *)lab, NPY_INT64, NPY_ARRAY_CARRAY_RO);
-    if (lab64 == NULL) { PyErr_Clear(); goto done; }
-    npy_intp n = PyArray_DIM(x, ax);
-    rc = pyactx_check_labels(uf->name, PyArray_SIZE(lab64), n,
-                             (const char *)PyArray_DATA(lab64), sizeof(npy_int64));
-done:
-    Py_XDECREF(x);
-    Py_XDECREF(lab);
-    Py_XDECREF(lab64);
-    return rc;
-}
-
-static PyObject *
-label_ufunc_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
-                       PyObject *kwnames)
-{
-    if (prevalidate_labels((PyUFuncObject *)self, args, PyVectorcall_NARGS(nargsf),
-                           kwnames) < 0)
-        return NULL;
-    return numpy_ufunc_vectorcall(self, args, nargsf, kwnames);
-}
-
 /* A label gufunc: created empty, then one ArrayMethod loop per float type
- * with an int64 label, the promoter above, and the vectorcall entry that
- * checks all labels first. */
+ * with an int64 label, and the promoter above. */
 static int
 add_label_gufunc(PyObject *module, pyactx_method_loop **loops, const char *name,
                  const char *doc, const char *signature)
@@ -465,16 +353,6 @@ add_label_gufunc(PyObject *module, pyactx_method_loop **loops, const char *name,
         if (rc < 0) { Py_DECREF(uf); return -1; }
     }
     if (add_label_promoter(uf) < 0) { Py_DECREF(uf); return -1; }
-    {
-        PyUFuncObject *u = (PyUFuncObject *)uf;
-        if (numpy_ufunc_vectorcall == NULL) numpy_ufunc_vectorcall = u->vectorcall;
-        if (u->vectorcall != numpy_ufunc_vectorcall || numpy_ufunc_vectorcall == NULL) {
-            PyErr_SetString(PyExc_RuntimeError, "pyactx: unexpected ufunc call entry");
-            Py_DECREF(uf);
-            return -1;
-        }
-        u->vectorcall = label_ufunc_vectorcall;
-    }
     int rc = PyModule_AddObjectRef(module, name, uf);
     Py_DECREF(uf);
     return rc;

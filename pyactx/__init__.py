@@ -13,10 +13,14 @@ tabulate), and ``pyactx.ufuncs`` holds the raw ufuncs.
 from __future__ import annotations
 
 import math as _math
+import sys as _sys
+import warnings as _warnings
 from dataclasses import dataclass
 from typing import Callable, Mapping, Tuple
 
-from . import _core, _spec, ufuncs
+import numpy as _np
+
+from . import _core, _losses, _spec, ufuncs
 
 __version__ = "0.1.0"
 
@@ -43,7 +47,7 @@ set_num_threads = _core.set_num_threads
 # Keyword wrappers for the parameterised functions.
 # ---------------------------------------------------------------------------
 
-def _call(ufunc, inputs, out, where, casting, order, dtype, subok):
+def _kw(out, where, casting, order, dtype, subok):
     # Forward only what differs from NumPy's defaults, so that array-likes with
     # a partial __array_ufunc__ (Dask, xarray) see the plainest possible call.
     kw = {}
@@ -59,26 +63,243 @@ def _call(ufunc, inputs, out, where, casting, order, dtype, subok):
         kw["dtype"] = dtype
     if subok is not True:
         kw["subok"] = subok
-    return ufunc(*inputs, **kw)
+    return kw
+
+
+def _bad_out(fname, pname, out):
+    raise TypeError(
+        f"{fname}: out must be an array (or a tuple of one array) or None, got "
+        f"{type(out).__name__} {out!r}; did you mean a parameter? The signature is "
+        f"{fname}(x, {pname}=..., out=None, *, where=..., ...): pass the parameter as "
+        f"{pname}=... (only one parameter exists)")
+
+
+# ----- parameter validation (the wrappers only; pyactx.ufuncs keeps NumPy semantics)
+#
+# name -> (tests, scalar expression, docstring sentence).  Each test is
+# (predicate, message): the predicate takes a float, a NumPy scalar or a float
+# ndarray and is true where the value is refused.  NaN is refused for every
+# parameter (a test added in _make_check).  The scalar expression ({p} is the
+# parameter) is the same set of tests inlined into the wrapper for a Python
+# float, the common case, so that a valid float costs one comparison or two.
+_RULES = {
+    "leaky_relu": ((), "", "any other value is accepted, as in PyTorch (a negative or "
+                           "infinite slope included)."),
+    "elu": ((), "", "any other value is accepted, as in PyTorch (alpha <= 0 and alpha = inf "
+                    "included)."),
+    "celu": (((lambda a: a == 0, "alpha must not be 0 (the formula divides by alpha; PyTorch "
+                                 "raises ZeroDivisionError: alpha cannot be 0 for CELU)"),),
+             " or {p} == 0.0",
+             "alpha = 0 is refused (PyTorch: ZeroDivisionError); negative and infinite alpha "
+             "are accepted, as in PyTorch (alpha = inf gives NaN for x <= 0 with 'invalid')."),
+    "swish": ((), "", "any other value is accepted (PyTorch has no swish with a beta: silu is "
+                      "beta = 1); beta = 0 gives x / 2."),
+    "softplus": ((), "", "any other value is accepted, as in PyTorch; beta = 0 gives +inf "
+                         "everywhere (divide-by-zero), as PyTorch's log1p(exp(0)) / 0 does."),
+    "softshrink": (((lambda v: v < 0, "lambd must be >= 0 (PyTorch: lambda must be in range "
+                                      "[0, max])"),
+                    (lambda v: v == _math.inf, "lambd must be finite (PyTorch: lambda must be "
+                                               "in range [0, max])")),
+                   " or {p} < 0.0 or {p} == _inf",
+                   "lambd < 0 and lambd = inf are refused, as in PyTorch (which requires "
+                   "0 <= lambd <= the largest finite value)."),
+    "hardshrink": (((lambda v: v < 0, "lambd must be >= 0 (the half-width of the dead zone)"),),
+                   " or {p} < 0.0",
+                   "lambd < 0 is refused (PyTorch accepts it and then returns x unchanged; "
+                   "refused here for consistency with softshrink); lambd = inf is accepted "
+                   "(everything is in the dead zone: 0, as PyTorch gives)."),
+    "squareplus": (((lambda v: v < 0, "b must be >= 0 (b < 0 gives NaN where x**2 + b < 0)"),),
+                   " or {p} < 0.0",
+                   "b < 0 is refused (no PyTorch counterpart; the definition needs b >= 0, "
+                   "the raw ufunc gives NaN with 'invalid' where x**2 + b < 0)."),
+}
+
+#: NumPy scalar types checked directly (no array conversion)
+_NP_SCALARS = frozenset(_np.dtype(c).type for c in "efdgbhilqBHILQ")
+
+
+def _is_plain(a):
+    """An ndarray or a NumPy / Python scalar, list, tuple, memoryview: not a
+    duck array with its own __array_ufunc__ / __array_function__."""
+    if isinstance(a, (_np.ndarray, _np.generic)):
+        return True
+    t = type(a)
+    return not (hasattr(t, "__array_ufunc__") or hasattr(t, "__array_function__"))
+
+
+def _make_check(fname, pname, tests):
+    """The full check of one wrapper's parameter: raises ValueError naming the
+    function, the parameter, the rule and the value."""
+    tests = ((lambda v: v != v, f"{pname} must not be NaN"),) + tuple(tests)
+
+    def fail(msg, got):
+        raise ValueError(f"{fname}: {msg}; got {got}")
+
+    def scalar(v, shown):
+        for pred, msg in tests:
+            if pred(v):
+                fail(msg, repr(shown))
+
+    def check(p):
+        tp = type(p)
+        if tp is float or tp is int or tp in _NP_SCALARS:
+            scalar(p, p)
+            return
+        if tp is bool or not _is_plain(p):
+            return                          # Dask, xarray, ...: NumPy semantics, no look
+        a = _np.asarray(p)
+        if a.dtype.kind not in "biuf":
+            return                          # the ufunc raises its own TypeError
+        if a.ndim == 0:
+            scalar(a[()], p)
+            return
+        with _np.errstate(all="ignore"):
+            for pred, msg in tests:
+                bad = pred(a)
+                if _np.any(bad):
+                    fail(msg, f"an array containing {a[bad].ravel()[0].item()!r}")
+    return check
+
+
+# ----- RuntimeWarnings at the caller's line
+#
+# NumPy issues its RuntimeWarning ('invalid value encountered in ...') from C
+# with stacklevel 1, i.e. at the innermost Python frame: the wrapper.  For the
+# categories whose mode is 'warn', the wrapper switches them to 'call' for the
+# duration of the ufunc call, with a relay that issues the same warning at
+# the frame that called the wrapper.  Modes 'raise', 'ignore', 'print', 'log'
+# and 'call' are untouched ('call' and 'log' go on to the user's callback).
+# The modified error state is built once per error state (NumPy 2 keeps it
+# in a context variable: a new object whenever np.errstate / np.seterr changes
+# it) and cached, so a call costs a context-variable get / set / reset.
+_CATEGORIES = ("divide", "over", "under", "invalid")
+_CATEGORY_OF = {"divide by zero": "divide", "overflow": "over", "underflow": "under",
+                "invalid value": "invalid"}
+try:
+    from numpy._core.umath import _extobj_contextvar as _ERRSTATE_VAR
+    from numpy._core.umath import _get_extobj_dict, _make_extobj
+except ImportError:                         # pragma: no cover - other NumPy layout
+    _ERRSTATE_VAR = None
+
+
+class _WarnRelay:
+    __slots__ = ("name", "modes", "user", "code")
+
+    def __init__(self, name, modes, code):
+        self.name, self.modes, self.user, self.code = name, modes, modes.get("call"), code
+
+    def __call__(self, err, flag):
+        cat = _CATEGORY_OF.get(err)
+        if cat is not None and self.modes.get(cat) == "call" and self.user is not None:
+            return self.user(err, flag)
+        # stacklevel: 1 is this frame; the wrapper's caller is one above the wrapper
+        level, f = 1, _sys._getframe(0)
+        while f is not None and f.f_code is not self.code:
+            f, level = f.f_back, level + 1
+        _warnings.warn(f"{err} encountered in {self.name}", RuntimeWarning,
+                       stacklevel=level + 1 if f is not None else 2)
+
+    def write(self, msg):                   # 'log' mode of another category
+        return self.user.write(msg)
+
+
+def _make_errstate(name, cache, code_box):
+    def prepare(state):
+        modes = _get_extobj_dict()          # ``state`` is the current one
+        warn = {k: "call" for k in _CATEGORIES if modes.get(k) == "warn"}
+        m = _make_extobj(call=_WarnRelay(name, modes, code_box[0]), **warn) if warn else state
+        if len(cache) >= 32:
+            cache.clear()
+        cache[state] = m
+        return m
+    return prepare
 
 
 _WRAPPER_TEMPLATE = """\
 def {fname}(x, {pname}={pdefault!r}, out=None, *, where=True, casting="same_kind",
         order="K", dtype=None, subok=True):
-    return _call(_ufunc, (x, {pname}), out, where, casting, order, dtype, subok)
+    if {pname} is not _default:
+        if type({pname}) is not float or {pname} != {pname}{scalar_test}:
+            _check({pname})
+    if out is None and where is True and dtype is None and casting == "same_kind" \\
+            and order == "K" and subok is True:
+        state = _var_get()
+        m = _cache.get(state) or _prepare(state)
+        if m is state:
+            return _ufunc(x, {pname})
+        token = _var_set(m)
+        try:
+            return _ufunc(x, {pname})
+        finally:
+            _var_reset(token)
+    if out is not None and not isinstance(out, (_ndarray, tuple)):
+        _bad_out({fname!r}, {pname!r}, out)
+    kw = _kw(out, where, casting, order, dtype, subok)
+    state = _var_get()
+    m = _cache.get(state) or _prepare(state)
+    if m is state:
+        return _ufunc(x, {pname}, **kw)
+    token = _var_set(m)
+    try:
+        return _ufunc(x, {pname}, **kw)
+    finally:
+        _var_reset(token)
 """
 
 
-def _param_wrapper(ufunc, fname: str, pname: str, pdefault: float, doc: str) -> Callable:
+class _NoContextVar:
+    """Stand-in where NumPy's error state is not the expected context
+    variable: the wrappers then call the ufunc plainly (warnings at the
+    wrapper's line, as before)."""
+    @staticmethod
+    def get():
+        return None
+
+
+def _param_wrapper(ufunc, fname: str, pname: str, pdefault: float, doc: str,
+                   base: str = "") -> Callable:
     """A plain function ``fname(x, pname=default, out=None, *, where=..., ...)``
     calling the two-input ufunc.  Generated from a template (as namedtuple
-    does) so that its signature is real and its call costs one frame."""
-    namespace = {"_call": _call, "_ufunc": ufunc}
-    exec(_WRAPPER_TEMPLATE.format(fname=fname, pname=pname, pdefault=pdefault), namespace)
+    does) so that its signature is real and its call costs one frame.
+
+    On top of the raw ufunc it (1) validates the parameter (``_RULES``),
+    (2) refuses an ``out`` that is not an array with a TypeError that names
+    the likely mistake (a second parameter passed positionally), and
+    (3) issues NumPy's RuntimeWarnings at the caller's line."""
+    base = base or fname
+    tests, scalar_test, rule_doc = _RULES.get(base, ((), "", "any other value is accepted."))
+    cache: dict = {}
+    code_box: list = [None]
+    var = _ERRSTATE_VAR
+    if var is not None:
+        prepare = _make_errstate(fname, cache, code_box)
+    else:
+        var = _NoContextVar
+
+        def prepare(state):
+            return state
+    namespace = {"_kw": _kw, "_bad_out": _bad_out, "_ufunc": ufunc, "_default": pdefault,
+                 "_check": _make_check(fname, pname, tests), "_inf": _math.inf,
+                 "_ndarray": _np.ndarray, "_cache": cache, "_prepare": prepare,
+                 "_var_get": var.get, "_var_set": getattr(var, "set", None),
+                 "_var_reset": getattr(var, "reset", None)}
+    src = _WRAPPER_TEMPLATE.format(fname=fname, pname=pname, pdefault=pdefault,
+                                   scalar_test=scalar_test.format(p=pname))
+    exec(compile(src, f"<pyactx wrapper {fname}>", "exec"), namespace)
     fn = namespace[fname]
+    code_box[0] = fn.__code__
     body = doc.split("\n\n", 1)[-1]          # drop the ufunc's own signature line
     fn.__doc__ = (f"{fname}(x, {pname}={pdefault!r}, out=None, *, where=True, "
                   f"casting='same_kind', order='K', dtype=None, subok=True)\n\n{body}\n\n"
+                  f"Parameter check (this keyword wrapper only; the raw ufunc "
+                  f"pyactx.ufuncs.{fname} keeps NumPy semantics): {pname} = NaN is a "
+                  f"ValueError; {rule_doc} A scalar parameter is checked; an array "
+                  f"parameter is checked elementwise when it is a NumPy array, list or "
+                  f"tuple (Dask / xarray parameters are passed through unchecked).\n\n"
+                  f"The second positional argument is {pname} "
+                  f"({fname}(x, 2.0) means {pname}=2.0); out must be an array: anything "
+                  f"else is a TypeError.  RuntimeWarnings (mode 'warn') are reported at the "
+                  f"caller's line.\n\n"
                   f"The raw ufunc is pyactx.ufuncs.{fname} (also {fname}.ufunc).")
     fn.__module__ = __name__
     fn.__qualname__ = fname
@@ -132,8 +353,9 @@ def _build():
         guf = getattr(_core, act.name + "_grad")
         if act.params:
             p = act.params[0]
-            fwd = _param_wrapper(uf, act.name, p.name, p.default, uf.__doc__)
-            grd = _param_wrapper(guf, act.name + "_grad", p.name, p.default, guf.__doc__)
+            fwd = _param_wrapper(uf, act.name, p.name, p.default, uf.__doc__, act.name)
+            grd = _param_wrapper(guf, act.name + "_grad", p.name, p.default, guf.__doc__,
+                                 act.name)
         else:
             fwd, grd = uf, guf
         info = ActivationInfo(
@@ -159,7 +381,13 @@ def _build():
     family = {}
     for gu in _spec.GUFUNC_TABLE:
         family[gu.name] = gu
-        g[gu.name] = getattr(_core, gu.name)
+        # cross_entropy / cross_entropy_grad: the Python functions of _losses
+        # (PyTorch semantics: ignore_index, label_smoothing, probabilities);
+        # the raw gufuncs stay in pyactx.ufuncs and as their .ufunc
+        fn = getattr(_losses, gu.name, None)
+        if fn is not None:
+            fn.__module__ = __name__
+        g[gu.name] = fn if fn is not None else getattr(_core, gu.name)
         __all__.append(gu.name)
     return activations, binary, family
 
@@ -173,4 +401,4 @@ BINARY: Mapping[str, _spec.Binary] = _binary
 #: name -> spec entry of the softmax-family gufuncs.
 SOFTMAX_FAMILY: Mapping[str, _spec.GUFunc] = _family
 
-del _activations, _binary, _family, _math, annotations, dataclass, Callable, Mapping, Tuple
+del _activations, _binary, _family, annotations, dataclass, Callable, Mapping, Tuple

@@ -2,9 +2,11 @@
 """pyactx: every neural-network activation, its derivative and the softmax family
 as NumPy ufuncs (type stubs; see pyactx/__init__.py)."""
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Protocol, Tuple, overload, type_check_only
+from typing import (Any, Callable, Mapping, Protocol, SupportsIndex, Tuple, overload,
+                    type_check_only)
 
-from numpy._typing import _ArrayLikeBool_co, _ArrayLikeFloat_co
+import numpy as np
+from numpy._typing import _ArrayLikeBool_co, _ArrayLikeFloat_co, _ArrayLikeInt_co
 from numpy.typing import DTypeLike, NDArray
 
 from . import _spec as _spec
@@ -24,6 +26,7 @@ from .ufuncs import (
     _Order as _Order,
     _Out1 as _Out1,
     _Scalar as _Scalar,
+    _SupportsArrayUFunc as _SupportsArrayUFunc,
 )
 
 __all__: list[str]
@@ -450,6 +453,43 @@ class _squareplus_grad_fn(Protocol):
                  order: _Order = "K", dtype: DTypeLike | None = None,
                  subok: bool = True) -> Any: ...
 
+@type_check_only
+class _cross_entropy_fn(Protocol):
+    """pyactx.cross_entropy(logits, target, axis=-1, *, ignore_index=-100, label_smoothing=0.0,
+    out=None, dtype=None): PyTorch's F.cross_entropy(..., reduction="none"); the raw
+    gufunc is .ufunc (pyactx.ufuncs.cross_entropy)."""
+    __name__: str
+    __qualname__: str
+    @property
+    def ufunc(self) -> _GUFunc_LabelReduce: ...
+    def __call__(self, logits: _In, target: _ArrayLikeInt_co | NDArray[np.floating[Any]] | _SupportsArrayUFunc,
+                 axis: SupportsIndex = -1, *, ignore_index: SupportsIndex = -100,
+                 label_smoothing: float = 0.0,
+                 out: NDArray[Any] | tuple[NDArray[Any]] | None = None,
+                 dtype: DTypeLike | None = None) -> Any: ...
+
+@type_check_only
+class _cross_entropy_grad_fn(Protocol):
+    """pyactx.cross_entropy_grad(logits, target, axis=-1, *, ignore_index=-100,
+    label_smoothing=0.0, out=None, dtype=None): gradient of pyactx.cross_entropy w.r.t. the
+    logits; the raw gufunc is .ufunc (pyactx.ufuncs.cross_entropy_grad)."""
+    __name__: str
+    __qualname__: str
+    @property
+    def ufunc(self) -> _GUFunc_LabelMap: ...
+    @overload
+    def __call__(self, logits: _ArrayLikeFloat_co, target: _ArrayLikeInt_co | NDArray[np.floating[Any]],
+                 axis: SupportsIndex = -1, *, ignore_index: SupportsIndex = -100,
+                 label_smoothing: float = 0.0,
+                 out: NDArray[Any] | tuple[NDArray[Any]] | None = None,
+                 dtype: DTypeLike | None = None) -> NDArray[Any]: ...
+    @overload
+    def __call__(self, logits: _In, target: _ArrayLikeInt_co | NDArray[np.floating[Any]] | _SupportsArrayUFunc,
+                 axis: SupportsIndex = -1, *, ignore_index: SupportsIndex = -100,
+                 label_smoothing: float = 0.0,
+                 out: NDArray[Any] | tuple[NDArray[Any]] | None = None,
+                 dtype: DTypeLike | None = None) -> Any: ...
+
 # ---------------------------------------------------------------- functions
 sigmoid: _UFunc_1_1
 sigmoid_grad: _UFunc_1_1
@@ -515,5 +555,5 @@ logsumexp: _GUFunc_Reduce
 softmax_jacobian: _GUFunc_Jacobian
 softmax_vjp: _GUFunc_VJP
 log_softmax_vjp: _GUFunc_VJP
-cross_entropy: _GUFunc_LabelReduce
-cross_entropy_grad: _GUFunc_LabelMap
+cross_entropy: _cross_entropy_fn
+cross_entropy_grad: _cross_entropy_grad_fn

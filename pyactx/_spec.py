@@ -231,11 +231,11 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
     Activation(
         name="hard_silu", simd="Fd", simd_grad="Fd", title="Hard SiLU (hard swish)",
         formula="x * relu6(x + 3) / 6", latex=r"x\,\frac{\min(\max(x+3,0),6)}{6}",
-        grad_formula="0 if x < -3 else (x/3 + 1/2 if x <= 3 else 1)",
-        grad_latex=r"\begin{cases}0&x<-3\\ x/3+1/2&-3\le x\le3\\ 1&x>3\end{cases}",
+        grad_formula="0 if x <= -3 else (x/3 + 1/2 if x < 3 else 1)",
+        grad_latex=r"\begin{cases}0&x\le-3\\ x/3+1/2&-3<x<3\\ 1&x\ge3\end{cases}",
         output_range="[-0.375, inf)", zero_centred="no", monotonic=False, smooth=False,
         bounded="below", max_abs_grad=1.5,
-        kinks="hard_silu_grad(-3) = -1/2, hard_silu_grad(3) = 3/2 (PyTorch convention)",
+        kinks="hard_silu_grad(-3) = 0, hard_silu_grad(3) = 1 (PyTorch convention: autograd and aten.hardswish_backward)",
         aliases=("hard_swish",),
     ),
     Activation(
@@ -419,17 +419,20 @@ GUFUNC_TABLE: Tuple[GUFunc, ...] = (
         signature="(n),()->()", inputs=("logits", "label"),
         formula="logsumexp(x) - x[label]", latex=r"\log\sum_j e^{x_j}-x_{\ell}",
         label_input=1,
-        notes="label must be an integer in [-n, n) (negative labels count from the end, as in "
-              "NumPy indexing); otherwise ValueError, and nothing is written: every label of the "
-              "call is checked before NumPy starts iterating. uint64 labels are refused (TypeError).",
+        notes="The raw gufunc (pyactx.ufuncs.cross_entropy) takes class indices in [0, n) and "
+              "raises ValueError for any other label, checked per inner-loop call before it writes. "
+              "pyactx.cross_entropy adds what PyTorch users expect: ignore_index=-100 (loss 0), "
+              "label_smoothing=, class-probability targets shaped like the logits, dtype=, and "
+              "checks every label of the call before anything is written.",
     ),
     GUFunc(
         name="cross_entropy_grad", title="Gradient of cross_entropy w.r.t. the logits",
         signature="(n),()->(n)", inputs=("logits", "label"),
         formula="softmax(x) - onehot(label)", latex=r"y_i-[i=\ell]",
         label_input=1,
-        notes="label must be an integer in [-n, n); otherwise ValueError, and nothing is written "
-              "(every label is checked first, as for cross_entropy).",
+        notes="Class indices in [0, n) for the raw gufunc; pyactx.cross_entropy_grad takes the "
+              "same ignore_index= (gradient row 0), label_smoothing= and probability targets as "
+              "pyactx.cross_entropy.",
     ),
 )
 

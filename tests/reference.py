@@ -255,11 +255,11 @@ def hard_silu(x):
 
 
 def hard_silu_grad(x):
-    if x < -3:
-        return mpf(0)
-    if x <= 3:
-        return (2 * x + 3) / 6                     # x/3 + 1/2: -1/2 at -3, 3/2 at 3
-    return mpf(1)
+    if x <= -3:
+        return mpf(0)                              # PyTorch: 0 at x = -3
+    if x < 3:
+        return (2 * x + 3) / 6                     # x/3 + 1/2
+    return mpf(1)                                  # PyTorch: 1 at x = 3
 
 
 def hard_tanh(x):

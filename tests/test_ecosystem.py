@@ -102,7 +102,7 @@ def _calls():
         spec = pyactx.SOFTMAX_FAMILY.get(name)
         if spec is not None:
             if spec.label_input is not None:
-                args = (x, np.array([0, 5, 2, -1]))
+                args = (x, np.array([0, 5, 2, -100]))     # -100: ignore_index
             elif len(spec.inputs) == 2:
                 args = (x, x[::-1].copy())
             else:

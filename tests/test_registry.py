@@ -34,8 +34,10 @@ def test_every_spec_entry_is_a_ufunc():
         assert getattr(pyactx, b.name).nin == 2
         assert getattr(pyactx, b.name + "_grad").nout == (2 if b.kind == "gate" else 1)
     for g in _spec.GUFUNC_TABLE:
-        uf = getattr(pyactx, g.name)
+        uf = getattr(pyactx.ufuncs, g.name)
         assert isinstance(uf, np.ufunc)
+        fn = getattr(pyactx, g.name)        # the ufunc, or a function over it (cross_entropy)
+        assert fn is uf or fn.ufunc is uf
         assert uf.signature == g.signature
         assert uf.nin == len(g.inputs)
 
@@ -89,8 +91,12 @@ def test_registry_fields():
 
 def _dense_grid():
     # plus far points: some suprema are limits at +-infinity (log_sigmoid, tanhshrink)
-    return np.concatenate([np.linspace(-12, 12, 480001), [-3.0, 3.0, 0.0, 1.0, -1.0, 6.0],
-                           [-1e3, -40.0, 40.0, 1e3]])
+    # and the kinks with their neighbours: a supremum may be approached at a
+    # kink whose own value follows another convention (hard_silu' -> 3/2 as
+    # x -> 3 from below, 1 at x = 3)
+    kinks = np.array([-3.0, 3.0, 0.0, 1.0, -1.0, 6.0])
+    return np.concatenate([np.linspace(-12, 12, 480001), kinks, np.nextafter(kinks, -np.inf),
+                           np.nextafter(kinks, np.inf), [-1e3, -40.0, 40.0, 1e3]])
 
 
 @pytest.mark.parametrize("act", [a for a in ACTS if a.name != "logit"], ids=lambda a: a.name)

@@ -281,6 +281,45 @@ class _{name}_fn(Protocol):
 '''
 
 
+# softmax-family names whose pyactx.<name> is a Python function (pyactx/_losses.py)
+# rather than the raw gufunc: name -> stub Protocol class emitted in __init__.pyi
+LOSS_TARGET = "_ArrayLikeInt_co | NDArray[np.floating[Any]]"
+LOSS_KW = ("axis: SupportsIndex = -1, *, ignore_index: SupportsIndex = -100,\n"
+           "                 label_smoothing: float = 0.0,\n"
+           "                 out: NDArray[Any] | tuple[NDArray[Any]] | None = None,\n"
+           "                 dtype: DTypeLike | None = None")
+LOSS_FUNCTIONS = {
+    "cross_entropy": f'''@type_check_only
+class _cross_entropy_fn(Protocol):
+    """pyactx.cross_entropy(logits, target, axis=-1, *, ignore_index=-100, label_smoothing=0.0,
+    out=None, dtype=None): PyTorch's F.cross_entropy(..., reduction="none"); the raw
+    gufunc is .ufunc (pyactx.ufuncs.cross_entropy)."""
+    __name__: str
+    __qualname__: str
+    @property
+    def ufunc(self) -> _GUFunc_LabelReduce: ...
+    def __call__(self, logits: _In, target: {LOSS_TARGET} | _SupportsArrayUFunc,
+                 {LOSS_KW}) -> Any: ...
+''',
+    "cross_entropy_grad": f'''@type_check_only
+class _cross_entropy_grad_fn(Protocol):
+    """pyactx.cross_entropy_grad(logits, target, axis=-1, *, ignore_index=-100,
+    label_smoothing=0.0, out=None, dtype=None): gradient of pyactx.cross_entropy w.r.t. the
+    logits; the raw gufunc is .ufunc (pyactx.ufuncs.cross_entropy_grad)."""
+    __name__: str
+    __qualname__: str
+    @property
+    def ufunc(self) -> _GUFunc_LabelMap: ...
+    @overload
+    def __call__(self, logits: _ArrayLikeFloat_co, target: {LOSS_TARGET},
+                 {LOSS_KW}) -> NDArray[Any]: ...
+    @overload
+    def __call__(self, logits: _In, target: {LOSS_TARGET} | _SupportsArrayUFunc,
+                 {LOSS_KW}) -> Any: ...
+''',
+}
+
+
 def load_spec():
     return runpy.run_path(SPEC_PATH)
 
@@ -344,13 +383,16 @@ def render_init(spec):
     out = [HEADER, '"""pyactx: every neural-network activation, its derivative and the softmax '
            'family\nas NumPy ufuncs (type stubs; see pyactx/__init__.py)."""\n',
            "from dataclasses import dataclass\n",
-           "from typing import Any, Callable, Mapping, Protocol, Tuple, overload, type_check_only\n\n",
-           "from numpy._typing import _ArrayLikeBool_co, _ArrayLikeFloat_co\n",
+           "from typing import (Any, Callable, Mapping, Protocol, SupportsIndex, Tuple, overload,\n"
+           "                    type_check_only)\n\n",
+           "import numpy as np\n",
+           "from numpy._typing import _ArrayLikeBool_co, _ArrayLikeFloat_co, _ArrayLikeInt_co\n",
            "from numpy.typing import DTypeLike, NDArray\n\n",
            "from . import _spec as _spec\n",
            "from . import ufuncs as ufuncs\n",
            "from .ufuncs import (\n"]
-    classes = sorted(set(cls_of.values())) + ["_Casting", "_In", "_Order", "_Out1", "_Scalar"]
+    classes = sorted(set(cls_of.values())) + ["_Casting", "_In", "_Order", "_Out1", "_Scalar",
+                                              "_SupportsArrayUFunc"]
     out += [f"    {c} as {c},\n" for c in classes]
     out.append(")\n\n__all__: list[str]\n\n")
     for n in all_names:
@@ -370,6 +412,11 @@ def render_init(spec):
             for n in (a.name, a.name + "_grad"):
                 out.append(WRAPPER_TEMPLATE.format(name=n, pname=p.name, pdefault=p.default))
                 out.append("\n")
+    # the Python loss functions over the label gufuncs
+    for name in (g.name for g in spec["GUFUNC_TABLE"]):
+        if name in LOSS_FUNCTIONS:
+            out.append(LOSS_FUNCTIONS[name])
+            out.append("\n")
     out.append("# ---------------------------------------------------------------- functions\n")
     for name, cls in _ufunc_entries(spec):
         if name in wrapped:
@@ -377,6 +424,8 @@ def render_init(spec):
             act = next(a for a in spec["ACTIVATION_TABLE"] if base == a.name or base in a.aliases)
             suffix = "_grad" if name.endswith("_grad") else ""
             out.append(f"{name}: _{act.name}{suffix}_fn\n")
+        elif name in LOSS_FUNCTIONS:
+            out.append(f"{name}: _{name}_fn\n")
         else:
             out.append(f"{name}: {cls}\n")
     return "".join(out)

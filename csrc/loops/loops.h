@@ -13,6 +13,11 @@
  *
  * Table layout: for every function, 4 loops in NumPy's dtype order
  * float16, float32, float64, longdouble.
+ *
+ * Stack budget: a loop call keeps at most ~13 KiB on the caller's stack
+ * (gcc -fstack-usage: block buffers of <= 2 KiB each); the row kernels'
+ * scratch is a heap workspace per call and thread (rows.h).  Threads with
+ * a 64 KiB stack are tested (tests/test_robustness.py).
  */
 #ifndef PYACTX_LOOPS_H
 #define PYACTX_LOOPS_H

@@ -27,6 +27,41 @@
 
 #define FLAG_MASK (FE_INVALID | FE_DIVBYZERO | FE_OVERFLOW)
 
+#if defined(__SSE__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 1)
+#  include <xmmintrin.h>
+#  define PYACTX_HAVE_MXCSR 1
+#endif
+
+/* The caller's floating-point mode, carried to the workers so that the
+ * thread count never changes a result: the rounding mode and precision
+ * control (fenv_t: x87 and SSE control) and, on x86, MXCSR's
+ * flush-to-zero / denormals-are-zero bits, which some libraries set
+ * (torch.set_flush_denormal) and which fesetenv need not restore.  The
+ * status flags are not carried: each worker starts with none raised. */
+typedef struct {
+    fenv_t env;
+#ifdef PYACTX_HAVE_MXCSR
+    unsigned int mxcsr;
+#endif
+} fp_mode;
+
+static void fp_mode_get(fp_mode *m)
+{
+    fegetenv(&m->env);
+#ifdef PYACTX_HAVE_MXCSR
+    m->mxcsr = _mm_getcsr() & ~0x3fu;          /* control bits only, no flags */
+#endif
+}
+
+static void fp_mode_set(const fp_mode *m)
+{
+    fesetenv(&m->env);
+#ifdef PYACTX_HAVE_MXCSR
+    _mm_setcsr(m->mxcsr);
+#endif
+    feclearexcept(FE_ALL_EXCEPT);
+}
+
 /* 0: not yet initialised from the environment.  Read by the loops without
  * the GIL, written by set_num_threads: relaxed atomics (no ordering needed). */
 static int num_threads = 0;
@@ -96,6 +131,7 @@ typedef struct {
     int nparts;                   /* ranges in this job, range 0 = caller */
     int pending;
     int flags;                    /* FP flags raised on workers */
+    fp_mode mode;                 /* the caller's floating-point mode */
 } pool_t;
 
 static pool_t pool = {
@@ -128,9 +164,10 @@ static void *worker_main(void *p)
         pyactx_range_fn fn = pool.fn;
         void *ctx = pool.ctx;
         ptrdiff_t n = pool.n, chunk = pool.chunk;
+        fp_mode mode = pool.mode;
         pthread_mutex_unlock(&pool.mu);
 
-        feclearexcept(FE_ALL_EXCEPT);
+        fp_mode_set(&mode);
         run_part(fn, ctx, n, chunk, index);
         int raised = fetestexcept(FLAG_MASK);
 
@@ -205,7 +242,10 @@ void pyactx_parallel_for(ptrdiff_t n, ptrdiff_t min_chunk, pyactx_range_fn fn, v
     ptrdiff_t chunk = (n + parts - 1) / parts;
     chunk = (chunk + 63) & ~(ptrdiff_t)63;
 
+    fp_mode mode;
+    fp_mode_get(&mode);
     pthread_mutex_lock(&pool.mu);
+    pool.mode = mode;
     pool.fn = fn;
     pool.ctx = ctx;
     pool.n = n;

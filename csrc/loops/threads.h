@@ -15,7 +15,14 @@
  *
  * Floating-point flags raised on a worker (e.g. invalid for logit(2)) are
  * collected and re-raised on the calling thread, where NumPy reads them;
- * underflow and inexact are dropped (see loops.inc).
+ * underflow and inexact are dropped (see loops.inc).  The caller's
+ * floating-point mode (rounding mode, x87 precision, MXCSR's flush-to-zero
+ * and denormals-are-zero) is set on each worker for the job, so the thread
+ * count never changes a result.
+ *
+ * The ranges run concurrently and in any order: a loop must not call it
+ * when an output shares memory with an input other than element for
+ * element (loops.inc: pyactx_in_order runs such calls in order, inline).
  */
 #ifndef PYACTX_THREADS_H
 #define PYACTX_THREADS_H

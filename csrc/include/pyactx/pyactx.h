@@ -16,8 +16,9 @@
  *
  * float32 kernels (suffix _f) evaluate the double kernel and round once, so
  * they are within 0.5 ULP + a vanishing double-rounding term of the exact
- * value.  float16 (uint16_t bit patterns) goes through double the same way
- * (see pyactx_half.h).
+ * value; the NumPy loops use faster native-float vector kernels where the
+ * spec says so (kernel_map.inc).  float16 loops convert blocks to float32
+ * and run the float32 kernels (loops/loops_half.inc).
  *
  * Naming (mirrors pyactx/_spec.py, the single table every list derives from):
  *   unary : T pyactx_<name>_<s>(T x),      T pyactx_<name>_grad_<s>(T x)
@@ -35,6 +36,20 @@
  */
 #ifndef PYACTX_H
 #define PYACTX_H
+
+/* The kernels need IEEE semantics: NaN and inf tests, signed zeros, and the
+ * error-free transformations (two_sum, two_prod) that -ffast-math lets the
+ * compiler "simplify" away -- softmax([1, 2, 3]) then returns wrong values.
+ * Refuse such a build instead of computing garbage. */
+#if defined(__FAST_MATH__)
+#  error "pyactx: do not compile with -ffast-math (it breaks NaN/inf handling and the error-free transformations the kernels rely on)"
+#endif
+#if defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__
+#  error "pyactx: do not compile with -ffinite-math-only (the kernels must see NaN and inf)"
+#endif
+#if defined(__ASSOCIATIVE_MATH__) || defined(__RECIPROCAL_MATH__)
+#  error "pyactx: do not compile with -fassociative-math / -freciprocal-math (they break the compensated sums)"
+#endif
 
 #include <math.h>
 #include <fenv.h>

@@ -21,9 +21,12 @@
  *   void pyactx_cross_entropy_row_<s>(n, x, sx, label, out)      0 <= label < n
  *   void pyactx_cross_entropy_grad_row_<s>(n, x, sx, label, y, sy)
  *
+ *
+ * and, for each, X_row_ws(ws, ...) with a caller's workspace of
+ * PYACTX_SM_WS_LEN(n) doubles (or NULL; see "Scratch" below).
+ *
  * Outputs may alias an input exactly (same pointer, same stride): every
- * kernel reads an element before it writes the same index, and keeps no
- * scratch buffer (no malloc).  The Jacobian uses its own first two rows as
+ * kernel reads an element before it writes the same index.  The Jacobian uses its own first two rows as
  * scratch, so J must not overlap x.
  *
  * Edge cases (pyactx/_spec.py, SOFTMAX_ROW_NOTES): -inf entries give exactly
@@ -46,10 +49,12 @@
  * half conversions; harmless if pyactx.h is the one including us */
 #include "pyactx/pyactx.h"
 
+#include <fenv.h>
 #include <float.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifdef __cplusplus
@@ -120,16 +125,35 @@ static inline double pyactx_rows_get_f(const float *a, const float *b, double *l
  * PYACTX_SM_L fixed lanes (element i of a chunk in lane i % L), combined in
  * a fixed order at the end: the result depends neither on the stride nor
  * on the number of threads.  Rows of up to PYACTX_SM_SCR elements keep
- * their exponentials in a scratch buffer on the stack, so that softmax
- * computes one exp per element and reads x from memory once.  Longer rows
- * find the max and the sum in one pass (the online form, v_online in
- * softmax.inc: the sums are rescaled, in double-double, when the max grows)
- * and compute exp again in the output pass: x is read twice.  Stack use: up
- * to ~56 KB per call (the scratch and the chunk buffers), no malloc.
+ * their exponentials in a scratch array, so that softmax computes one exp
+ * per element and reads x from memory once.  Longer rows find the max and
+ * the sum in one pass (the online form, v_online in softmax.inc: the sums
+ * are rescaled, in double-double, when the max grows) and compute exp
+ * again in the output pass: x is read twice.
+ *
+ * Scratch and chunk buffers live in a workspace of PYACTX_SM_WS_LEN(n)
+ * doubles, never in big stack arrays (a thread may have a 64 KiB stack):
+ * the NumPy loops allocate one per call and thread and pass it to the
+ * X_row_ws kernels; the plain X_row API uses a 4 KiB stack buffer for rows
+ * of up to ~64 entries and a heap block for longer ones.  Stack use of a
+ * row kernel call: about 6 KiB at most (that buffer and the lane sums).
  */
 #define PYACTX_SM_L 32
 #define PYACTX_SM_CH 512
 #define PYACTX_SM_SCR 4096
+#define PYACTX_SM_JAC_MAX 1024
+/* chunk buffer length for a row of n */
+#define PYACTX_SM_CHUNK_LEN(n) ((n) < PYACTX_SM_CH ? (n) : (ptrdiff_t)PYACTX_SM_CH)
+/* the max/sum pass (v_prepare): a chunk of x, of e and of g */
+#define PYACTX_SM_WS_PREP(n) (3 * PYACTX_SM_CHUNK_LEN(n))
+/* every kernel: the prepare part, then the larger of softmax / vjp (the
+ * kept e_j and four chunks) and the Jacobian (four rows of n) */
+#define PYACTX_SM_WS_KEEP(n) (((n) <= PYACTX_SM_SCR ? (n) : 0) + 4 * PYACTX_SM_CHUNK_LEN(n))
+#define PYACTX_SM_WS_JAC(n) ((n) <= PYACTX_SM_JAC_MAX ? 4 * (n) : 0)
+#define PYACTX_SM_WS_LEN(n)                                                    \
+    ((size_t)(PYACTX_SM_WS_PREP(n) + (PYACTX_SM_WS_KEEP(n) > PYACTX_SM_WS_JAC(n)  \
+                                      ? PYACTX_SM_WS_KEEP(n) : PYACTX_SM_WS_JAC(n))))
+#define PYACTX_SM_WS_STACK 512
 
 #if defined(__FP_FAST_FMA) || defined(FP_FAST_FMA)
 #  define PYACTX_SM_FMA(a, b, c) fma((a), (b), (c))
