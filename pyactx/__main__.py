@@ -1,10 +1,13 @@
-"""python -m pyactx [tour | demo | info]
+"""python -m pyactx [tour | demo | info | bench] [options]
 
-  tour  (default) every function of the registry with its formula, defaults
-        and a few evaluated values -- a terminal tour of what pyactx offers
-  demo  the main job: the experiments of the notebooks at classroom size,
-        tables in the terminal, figures written to a folder (see --help)
-  info  version, NumPy, CPU/build details: what a bug report needs
+  tour   (default) every function of the registry with its formula, defaults
+         and a few evaluated values -- a terminal tour of what pyactx offers
+  demo   the main job: the experiments of the notebooks at classroom size,
+         tables in the terminal, figures and one index.html written to a
+         folder (python -m pyactx demo --help for its options)
+  info   version, NumPy, CPU/build details: what a bug report needs
+  bench  pyactx side by side with NumPy, SciPy, PyTorch, numexpr and JAX
+         (python -m pyactx bench --help for its options)
 """
 import sys
 

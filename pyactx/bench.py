@@ -2725,14 +2725,24 @@ def parse_args(argv):
                                  description="pyactx side by side with NumPy, SciPy, PyTorch, numexpr, JAX",
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog=__doc__)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--funcs")
-    ap.add_argument("--sizes")
-    ap.add_argument("--dtypes")
-    ap.add_argument("--threads")
-    ap.add_argument("--peers")
-    ap.add_argument("--budget", type=float)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--quick", action="store_true",
+                    help="sigmoid, gelu, silu, softmax (with grads) at sizes 1e3, 1e5, 1e6: under a minute")
+    ap.add_argument("--funcs", metavar="A,B",
+                    help="only these functions (sigmoid selects sigmoid and sigmoid_grad; sigmoid_grad "
+                         "only the derivative; softmax_2d the float32 1000x1000 axis=1 case)")
+    ap.add_argument("--sizes", metavar="1e3,1e6", help="element counts (default 1e3,1e5,1e6,1e7)")
+    ap.add_argument("--dtypes", metavar="float32,float64",
+                    help="float32 and/or float64 (default both)")
+    ap.add_argument("--threads", metavar="1,all",
+                    help="thread settings: a number or 'all' (every core this process may use); "
+                         "default 1,all")
+    ap.add_argument("--peers", metavar="numpy,torch",
+                    help="peers to run, from numpy, scipy, torch, numexpr, jax, floor (default all)")
+    ap.add_argument("--budget", type=float, metavar="S",
+                    help="seconds of timing per (function, case, implementation); default 0.04, "
+                         "0.02 with --quick (at least --repeats calls are timed)")
+    ap.add_argument("--repeats", type=int, default=3, metavar="N",
+                    help="minimum number of timed repeats (default 3)")
     ap.add_argument("--max-call", type=float, default=5.0,
                     help="seconds: skip an implementation at a size where its time per call, "
                          "scaled from the last smaller size, would pass this (noted as too_slow)")
@@ -2741,11 +2751,15 @@ def parse_args(argv):
                          "samples (never fewer than 2)")
     ap.add_argument("--check-max", type=int, default=100_000,
                     help="compare each peer's result with pyactx's up to this size")
-    ap.add_argument("--out", default="pyactx-bench")
-    ap.add_argument("--tag")
-    ap.add_argument("--no-plot", action="store_true")
-    ap.add_argument("--keep-openblas-env", action="store_true")
-    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--out", default="pyactx-bench", metavar="DIR",
+                    help="folder for bench-<tag>.json/.txt/.png (default ./pyactx-bench)")
+    ap.add_argument("--tag", metavar="NAME",
+                    help="file-name tag (default: full, quick or custom, from the other options)")
+    ap.add_argument("--no-plot", action="store_true", help="do not write the PNG")
+    ap.add_argument("--keep-openblas-env", action="store_true",
+                    help="do not unset OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE for the benchmark process")
+    ap.add_argument("--list", action="store_true",
+                    help="print the mapping of every function to each peer, then exit")
     a = ap.parse_args(argv)
     a.command = "python -m pyactx bench " + " ".join(argv)
     a.funcs = [s.strip() for s in a.funcs.split(",") if s.strip()] if a.funcs else (

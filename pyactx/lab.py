@@ -293,6 +293,162 @@ class GatedMLP:
         return [X.T @ da, da.sum(0), X.T @ db, db.sum(0), h.T @ dout, dout.sum(0)]
 
 
+# ---------------------------------------------------------------------------
+# Layer normalisation and residual (pre-LN) networks
+# ---------------------------------------------------------------------------
+
+def layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = 1e-5):
+    """LayerNorm over the last axis (Ba, Kiros & Hinton, 2016): ``gamma * xhat + beta`` with
+    ``xhat = (x - mean) / sqrt(var + eps)``, mean and variance per row.  Returns ``(y, cache)``;
+    :func:`layer_norm_backward` takes the cache."""
+    inv_n = np.asarray(1.0 / x.shape[-1], dtype=x.dtype)
+    xc = x - np.add.reduce(x, axis=-1, keepdims=True) * inv_n
+    var = np.add.reduce(xc * xc, axis=-1, keepdims=True) * inv_n
+    rstd = 1.0 / np.sqrt(var + np.asarray(eps, dtype=x.dtype))
+    xhat = xc * rstd
+    return xhat * gamma + beta, (xhat, rstd, gamma)
+
+
+def layer_norm_backward(dy: np.ndarray, cache) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(dx, dgamma, dbeta)`` of :func:`layer_norm` given ``dy`` = d loss / d y."""
+    xhat, rstd, gamma = cache
+    lead = tuple(range(dy.ndim - 1))
+    dgamma = np.add.reduce(dy * xhat, axis=lead)
+    dbeta = np.add.reduce(dy, axis=lead)
+    g = dy * gamma
+    inv_n = np.asarray(1.0 / dy.shape[-1], dtype=dy.dtype)
+    dx = rstd * (g - np.add.reduce(g, axis=-1, keepdims=True) * inv_n
+                 - xhat * (np.add.reduce(g * xhat, axis=-1, keepdims=True) * inv_n))
+    return dx, dgamma, dbeta
+
+
+class ResidualMLP:
+    """An MLP of ``depth`` residual blocks, the transformer recipe without attention.
+
+    ``h = X @ W_in + b_in``, then per block ``h = h + f(LN(h) @ W1 + b1) @ W2 + b2`` (pre-LN:
+    the normalisation sits inside the branch, the skip path is the identity), then
+    ``logits = LN(h) @ W_out + b_out``.  Each block has one activation, so depth ``d`` is
+    compared with an :class:`MLP` of ``d`` hidden layers; a block has two weight matrices
+    (as a transformer's feed-forward sublayer), so about twice the weights of a plain layer.
+
+    ``norm=False`` drops both LayerNorms (residual connections alone).  W1 uses the
+    activation's :func:`default_init`; W2 is scaled down by ``sqrt(2 * depth)`` (as GPT-2
+    scales its residual projections) so the sum over blocks starts at a moderate scale.
+
+    ``params`` is the flat list ``[W_in, b_in, (g, be, W1, b1, W2, b2) * depth, g_f, be_f,
+    W_out, b_out]`` (``g``/``be``: LayerNorm gain and bias, absent with ``norm=False``).
+    """
+
+    def __init__(self, d_in: int, width: int, depth: int, d_out: int, activation: str = "relu", *,
+                 norm: bool = True, init: Optional[str] = None, seed: int = SEED, dtype=np.float64,
+                 **act_params):
+        if depth < 1:
+            raise ValueError("need at least one block")
+        self.d_in, self.width, self.depth, self.d_out = int(d_in), int(width), int(depth), int(d_out)
+        self.sizes = (self.d_in,) + (self.width,) * self.depth + (self.d_out,)
+        self.activation, self.norm = activation, bool(norm)
+        self.act_params = activation_params(activation, **act_params)
+        self.f, self.df = activation_pair(activation, **act_params)
+        self.init = init or default_init(activation)
+        self.dtype = np.dtype(dtype)
+        rng = np.random.default_rng(seed)
+        w, dt = self.width, self.dtype
+
+        def weights(fan_in, fan_out, std):
+            return (rng.standard_normal((fan_in, fan_out)) * std).astype(dt)
+
+        self.params: List[np.ndarray] = [weights(d_in, w, init_std("lecun", d_in, w)), np.zeros(w, dt)]
+        for _ in range(self.depth):
+            if self.norm:
+                self.params += [np.ones(w, dt), np.zeros(w, dt)]
+            self.params += [weights(w, w, init_std(self.init, w, w)), np.zeros(w, dt),
+                            weights(w, w, init_std("lecun", w, w) / math.sqrt(2 * self.depth)),
+                            np.zeros(w, dt)]
+        if self.norm:
+            self.params += [np.ones(w, dt), np.zeros(w, dt)]
+        self.params += [weights(w, d_out, init_std("xavier", w, d_out)), np.zeros(d_out, dt)]
+        self._cache = None
+
+    @property
+    def n_layers(self) -> int:
+        return self.depth + 1
+
+    def _blocks(self):
+        """Index of each block's first parameter, and of the final LayerNorm / read-out."""
+        per = 6 if self.norm else 4
+        return [2 + per * l for l in range(self.depth)], 2 + per * self.depth
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        P = self.params
+        X = np.asarray(X, dtype=self.dtype)
+        h = X @ P[0] + P[1]
+        starts, last = self._blocks()
+        caches = []
+        for k in starts:
+            if self.norm:
+                u, ln = layer_norm(h, P[k], P[k + 1])
+                k += 2
+            else:
+                u, ln = h, None
+            z = u @ P[k] + P[k + 1]
+            a = self.f(z)
+            h = h + a @ P[k + 2] + P[k + 3]
+            caches.append((u, ln, z, a))
+        if self.norm:
+            u, ln = layer_norm(h, P[last], P[last + 1])
+            last += 2
+        else:
+            u, ln = h, None
+        self._cache = (X, caches, u, ln)
+        return u @ P[last] + P[last + 1]
+
+    __call__ = forward
+
+    def backward(self, dout: np.ndarray) -> List[np.ndarray]:
+        P = self.params
+        X, caches, u, ln = self._cache
+        grads: List[Optional[np.ndarray]] = [None] * len(P)
+        starts, last = self._blocks()
+        o = last + 2 if self.norm else last
+        grads[o], grads[o + 1] = u.T @ dout, dout.sum(0)
+        du = dout @ P[o].T
+        if self.norm:
+            dh, grads[last], grads[last + 1] = layer_norm_backward(du, ln)
+        else:
+            dh = du
+        self.dh = [None] * self.depth
+        for l in reversed(range(self.depth)):
+            k = starts[l]
+            ub, lnb, z, a = caches[l]
+            self.dh[l] = dh
+            w = k + 2 if self.norm else k
+            grads[w + 2], grads[w + 3] = a.T @ dh, dh.sum(0)
+            dz = (dh @ P[w + 2].T) * self.df(z)
+            grads[w], grads[w + 1] = ub.T @ dz, dz.sum(0)
+            dub = dz @ P[w].T
+            if self.norm:
+                dxb, grads[k], grads[k + 1] = layer_norm_backward(dub, lnb)
+            else:
+                dxb = dub
+            dh = dh + dxb
+        grads[0], grads[1] = X.T @ dh, dh.sum(0)
+        return grads
+
+    def hidden(self) -> Tuple[List[np.ndarray], List[np.ndarray]]:
+        """(pre-activations, activations) of the blocks from the last forward pass."""
+        _, caches, _, _ = self._cache
+        return [c[2] for c in caches], [c[3] for c in caches]
+
+
+def make_mlp(d_in: int, width: int, depth: int, d_out: int, activation: str = "relu", *,
+             residual: bool = False, seed: int = SEED, dtype=np.float64, **kw):
+    """A plain :class:`MLP` with ``depth`` hidden layers of ``width`` units, or with
+    ``residual=True`` a :class:`ResidualMLP` (pre-LN) with ``depth`` blocks."""
+    if residual:
+        return ResidualMLP(d_in, width, depth, d_out, activation, seed=seed, dtype=dtype, **kw)
+    return MLP([d_in] + [width] * depth + [d_out], activation, seed=seed, dtype=dtype, **kw)
+
+
 def n_parameters(model) -> int:
     return int(sum(p.size for p in model.params))
 
@@ -420,6 +576,462 @@ def train(model, X, y, *, epochs: int = 10, batch_size: int = 64, optimizer=None
             if progress:
                 progress()
     return {k: np.asarray(v) for k, v in hist.items() if v}
+
+
+def flatten_params_(model) -> np.ndarray:
+    """Move ``model.params`` into one contiguous buffer (the list then holds views of it) and
+    return the buffer: an optimiser can update all parameters with a handful of NumPy calls
+    instead of a handful per array, which is most of the cost of a deep, narrow network."""
+    dtype = np.result_type(*model.params)
+    flat = np.concatenate([p.ravel() for p in model.params]).astype(dtype, copy=False)
+    views, at = [], 0
+    for p in model.params:
+        views.append(flat[at:at + p.size].reshape(p.shape))
+        at += p.size
+    model.params[:] = views
+    return flat
+
+
+def cosine_lr(step: int, total: int, warmup: int = 0) -> float:
+    """Learning-rate factor: linear warm-up over ``warmup`` steps, then cosine decay from 1 to 0."""
+    if step < warmup:
+        return (step + 1) / warmup
+    return 0.5 * (1.0 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
+
+
+def split_validation(X, y, fraction: float = 0.25, seed: int = SEED):
+    """``(X_fit, y_fit, X_val, y_val)``: a fixed random ``fraction`` of (X, y) held out."""
+    order = np.random.default_rng(seed + 12345).permutation(len(y))
+    n_val = int(round(fraction * len(y)))
+    va, fi = order[:n_val], order[n_val:]
+    return X[fi], y[fi], X[va], y[va]
+
+
+def fit(model, X, y, *, lr: float, epochs: int = 50, batch_size: int = 128, seed: int = SEED,
+        schedule: Optional[str] = "cosine", warmup: int = 0, X_val=None, y_val=None, X_test=None,
+        y_test=None, head: str = "softmax", eval_every: int = 1) -> Dict[str, np.ndarray]:
+    """Adam with a cosine learning-rate decay (``schedule=None``: constant ``lr``).
+
+    ``seed`` fixes the order of the mini-batches, so models trained with the same seed see the
+    same batches in the same order (paired runs).  Returns per-epoch ``train_loss`` (mean of the
+    epoch's mini-batch losses; entry 0 is before training, on the whole set), ``val_loss`` and
+    ``val_acc`` (with validation data, every ``eval_every`` epochs and at the end; ``epoch``
+    lists where) and the scalars ``final_train_loss``, ``final_train_acc`` (the whole training set
+    after training), ``test_loss``, ``test_acc`` (with test data) and ``diverged`` (a non-finite
+    loss stopped the run early; the remaining entries are NaN).
+    """
+    flat = flatten_params_(model)
+    opt = Adam(lr=lr)
+    rng = np.random.default_rng(seed)
+    n = len(y)
+    steps_per_epoch = -(-n // batch_size)
+    total = epochs * steps_per_epoch
+    hist = {"train_loss": [], "val_loss": [], "val_acc": [], "epoch": []}
+    nan = float("nan")
+    diverged = False
+    with blas_threads(1), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        hist["train_loss"].append(evaluate(model, X, y, head)[0])
+
+        def record(ep):
+            if X_val is not None:
+                lo, acc = evaluate(model, X_val, y_val, head)
+                hist["val_loss"].append(lo)
+                hist["val_acc"].append(acc)
+                hist["epoch"].append(ep)
+
+        record(0)
+        step = 0
+        for ep in range(1, epochs + 1):
+            order = rng.permutation(n)
+            tot = 0.0
+            for s in range(0, n, batch_size):
+                bi = order[s:s + batch_size]
+                loss, grads = loss_and_grads(model, X[bi], y[bi], head)
+                tot += loss * len(bi)
+                if schedule == "cosine":
+                    opt.lr = lr * cosine_lr(step, total, warmup)
+                opt.step([flat], [np.concatenate([g.ravel() for g in grads])])
+                step += 1
+            hist["train_loss"].append(tot / n)
+            if not math.isfinite(tot):
+                diverged = True
+                break
+            if ep % eval_every == 0 or ep == epochs:
+                record(ep)
+        out = {k: np.asarray(v, dtype=float) for k, v in hist.items()}
+        if diverged:
+            out["train_loss"] = np.concatenate([out["train_loss"], np.full(epochs + 1 - len(out["train_loss"]), nan)])
+            out["final_train_loss"], out["final_train_acc"] = nan, nan
+            out["test_loss"], out["test_acc"] = nan, nan
+        else:
+            out["final_train_loss"], out["final_train_acc"] = evaluate(model, X, y, head)
+            if X_test is not None:
+                out["test_loss"], out["test_acc"] = evaluate(model, X_test, y_test, head)
+        out["diverged"] = diverged
+    return out
+
+
+# ---------------------------------------------------------------------------
+# A fair comparison: per-model learning rate, paired seeds, training to convergence
+# ---------------------------------------------------------------------------
+
+def _mean_std(v) -> Tuple[float, float]:
+    v = np.asarray(v, dtype=float)
+    return float(np.mean(v)), float(np.std(v, ddof=1)) if v.size > 1 else 0.0
+
+
+def _pm(v, digits: int = 4, scale: float = 1.0) -> str:
+    m, s = _mean_std(np.asarray(v) * scale)
+    return f"{m:.{digits}f} ± {s:.{digits}f}"
+
+
+@dataclass
+class TunedComparison:
+    """Result of :func:`tuned_comparison`.  Arrays are indexed [learning rate, seed] (``grid_*``)
+    or [seed] (the runs at the chosen rate)."""
+    dataset: str
+    names: List[str]
+    lrs: np.ndarray
+    seeds: Tuple[int, ...]
+    tune_seeds: Tuple[int, ...]
+    epochs: int
+    grid_val_loss: Dict[str, np.ndarray]      # final validation loss, [lr, tune seed]
+    chosen_lr: Dict[str, float]
+    runs: Dict[str, List[dict]]               # fit() histories at the chosen rate, one per seed
+    n_params: Dict[str, int]
+    seconds: float
+    reference: Optional[str] = None
+
+    def values(self, name: str, key: str = "test_loss") -> np.ndarray:
+        return np.array([float(r[key]) for r in self.runs[name]])
+
+    def curve(self, name: str, key: str = "val_loss") -> np.ndarray:
+        return np.stack([r[key] for r in self.runs[name]])
+
+    def flatness(self, name: str, key: str = "val_loss", tail: float = 0.2) -> np.ndarray:
+        """Per seed: relative change of ``key`` over the last ``tail`` of the epochs,
+        (value at the end - value at epoch (1 - tail) * epochs) / value at that epoch."""
+        r0 = self.runs[name][0]
+        ep = r0["epoch"] if key.startswith("val") else np.arange(len(r0["train_loss"]))
+        i0 = int(np.searchsorted(ep, (1 - tail) * self.epochs))
+        c = self.curve(name, key)
+        return (c[:, -1] - c[:, i0]) / c[:, i0]
+
+    def paired_diff(self, name: str, key: str = "test_loss", ref: Optional[str] = None) -> np.ndarray:
+        """Per seed: ``key`` of ``name`` minus ``key`` of ``ref`` (same seed, same batches)."""
+        return self.values(name, key) - self.values(ref or self.reference, key)
+
+    def concentration(self, name: str, X, y, k: int = 5) -> Dict[str, np.ndarray]:
+        """Per seed, for the model trained at the chosen rate: see :func:`loss_concentration`."""
+        rows = [loss_concentration(r["model"], X, y, k) for r in self.runs[name]]
+        return {key: np.array([r[key] for r in rows]) for key in rows[0]}
+
+    def lr_table(self) -> str:
+        rows = []
+        for n in self.names:
+            m = self.grid_val_loss[n].mean(axis=1)
+            rows.append([n] + [float(v) for v in m] + [f"{self.chosen_lr[n]:g}"])
+        return format_table(rows, ["model"] + [f"lr {lr:g}" for lr in self.lrs] + ["chosen"])
+
+    def table(self) -> str:
+        ref = self.reference
+        rows = []
+        for n in self.names:
+            row = [n, n_params_str(self.n_params[n]), f"{self.chosen_lr[n]:g}",
+                   _pm(self.values(n, "final_train_loss")), _pm(self.values(n, "test_loss")),
+                   _pm(self.values(n, "test_acc"), 2, 100.0)]
+            if ref:
+                row += ["-" if n == ref else _pm(self.paired_diff(n, "test_loss"), 4),
+                        "-" if n == ref else _pm(self.paired_diff(n, "test_acc"), 2, 100.0)]
+            row.append(f"{100 * np.mean(self.flatness(n)):+.2f}")
+            rows.append(row)
+        head = ["model", "params", "lr", "train loss", "test loss", "test acc %"]
+        if ref:
+            head += [f"Δ test loss vs {ref}", f"Δ acc vs {ref} (pts)"]
+        head.append("val-loss change, last 20% (%)")
+        return format_table(rows, head)
+
+    def ranking(self, key: str = "test_loss") -> List[str]:
+        sign = -1.0 if key.endswith("acc") else 1.0
+        return sorted(self.names, key=lambda n: sign * float(np.mean(self.values(n, key))))
+
+    def sentences(self, key: str = "test_loss") -> List[str]:
+        """Statements generated from the numbers: ranking, paired differences against the
+        reference (a difference counts as clear when its mean is more than two standard errors
+        from 0), the chosen rates and whether the curves have flattened."""
+        what = key.replace("_", " ")
+        pct = key.endswith("acc")
+        fmt = (lambda v: f"{100 * v:.2f}%") if pct else (lambda v: f"{v:.4f}")
+        rank = self.ranking(key)
+        out = [f"{self.dataset}: final {what} over {len(self.seeds)} paired seeds, best first: "
+               + ", ".join(f"{n} {fmt(np.mean(self.values(n, key)))}" for n in rank) + "."]
+        ref = self.reference
+        if ref:
+            better, worse, tied = [], [], []
+            for n in self.names:
+                if n == ref:
+                    continue
+                d = self.paired_diff(n, key)
+                m, s = _mean_std(d)
+                se = s / math.sqrt(len(d))
+                good = (m > 0) if pct else (m < 0)
+                txt = f"{n} ({'+' if m >= 0 else ''}{fmt(m)} ± {fmt(s)})"
+                if abs(m) > 2 * se:
+                    (better if good else worse).append(txt)
+                else:
+                    tied.append(txt)
+            out.append(f"Paired differences of {what} against {ref} (mean ± std over seeds): "
+                       + "; ".join(x for x in (
+                           ("clearly better than " + ref + ": " + ", ".join(better)) if better else "",
+                           ("clearly worse: " + ", ".join(worse)) if worse else "",
+                           ("not distinguishable from " + ref + " (|mean| ≤ 2 standard errors): "
+                            + ", ".join(tied)) if tied else "") if x) + ".")
+        edge = [n for n in self.names if self.chosen_lr[n] in (self.lrs[0], self.lrs[-1])]
+        out.append("Chosen learning rates: " + ", ".join(f"{n} {self.chosen_lr[n]:g}" for n in self.names)
+                   + (f"; at the edge of the grid for {', '.join(edge)}." if edge else
+                      "; none at the edge of the grid."))
+        fl = {n: 100 * float(np.max(np.abs(self.flatness(n)))) for n in self.names}
+        worst = max(fl, key=fl.get)
+        out.append(f"Over the last 20% of the {self.epochs} epochs the validation loss changes by at most "
+                   f"{fl[worst]:.2f}% (largest: {worst}), so the runs have flattened out"
+                   if fl[worst] < 5 else
+                   f"Over the last 20% of the {self.epochs} epochs the validation loss of {worst} still "
+                   f"changes by {fl[worst]:.1f}%: not converged")
+        out[-1] += "."
+        return out
+
+
+def loss_concentration(model, X, y, k: int = 5) -> Dict[str, float]:
+    """How a mean cross-entropy is made up: ``mean_loss``, ``top_share`` (the share of the summed
+    loss that comes from the ``k`` worst examples), ``max_loss`` and ``max_abs_logit``."""
+    X = np.asarray(X, dtype=model.params[0].dtype)
+    cache = getattr(model, "_cache", None)
+    with np.errstate(over="ignore"):
+        logits = model.forward(X)
+    model._cache = cache
+    per = np.asarray(pyactx.cross_entropy(logits, np.asarray(y, dtype=np.int64)), dtype=float)
+    worst = np.sort(per)[::-1]
+    return {"mean_loss": float(per.mean()), "top_share": float(worst[:k].sum() / per.sum()),
+            "max_loss": float(worst[0]), "max_abs_logit": float(np.max(np.abs(logits)))}
+
+
+def n_params_str(n: int) -> str:
+    return f"{n:,}"
+
+
+def tuned_comparison(ds: Dataset, factories: Dict[str, Callable[[int], object]], *,
+                     lrs: Sequence[float] = (1e-3, 3e-3, 1e-2, 3e-2), seeds: Sequence[int] = (0, 1, 2, 3, 4),
+                     tune_seeds: Optional[Sequence[int]] = None, epochs: int = 50, batch_size: int = 128,
+                     val_fraction: float = 0.25, reference: Optional[str] = None, schedule: str = "cosine",
+                     dtype=np.float32, progress: Optional[Callable[[], None]] = None) -> TunedComparison:
+    """Tune and compare ``factories[name](seed)`` fairly on ``ds``.
+
+    A fixed ``val_fraction`` of the training set becomes a validation set.  Every model is
+    trained (:func:`fit`: Adam, cosine decay) at every learning rate of ``lrs`` with each of
+    ``tune_seeds`` (default: all ``seeds``); its rate is the one with the lowest mean final
+    validation loss.  Then it runs at that rate with every seed in ``seeds`` (runs already done
+    are reused).  The seed fixes the initial weights and the batch order, identically for every
+    model.  The test set is used only for the final numbers.
+    """
+    t0 = time.perf_counter()
+    Xf, yf, Xv, yv = split_validation(ds.X_train, ds.y_train, val_fraction)
+    Xf, Xv, Xt = (np.asarray(a, dtype=dtype) for a in (Xf, Xv, ds.X_test))
+    seeds = tuple(seeds)
+    tune_seeds = tuple(tune_seeds) if tune_seeds is not None else seeds
+    lrs = np.asarray(lrs, dtype=float)
+    grid, chosen, runs, nparams = {}, {}, {}, {}
+
+    def run(make, lr, s):
+        model = make(s)
+        nparams[name] = n_parameters(model)
+        r = fit(model, Xf, yf, lr=float(lr), epochs=epochs, batch_size=batch_size, seed=s,
+                schedule=schedule, X_val=Xv, y_val=yv, X_test=Xt, y_test=ds.y_test)
+        r["model"] = model
+        if progress:
+            progress()
+        return r
+
+    for name, make in factories.items():
+        done = {}
+        g = np.empty((len(lrs), len(tune_seeds)))
+        for i, lr in enumerate(lrs):
+            for j, s in enumerate(tune_seeds):
+                r = run(make, lr, s)
+                done[(i, s)] = r
+                v = r["val_loss"][-1] if not r["diverged"] else np.inf
+                g[i, j] = v if np.isfinite(v) else np.inf
+        grid[name] = g
+        best = int(np.argmin(g.mean(axis=1)))
+        chosen[name] = float(lrs[best])
+        runs[name] = [done[(best, s)] if (best, s) in done else run(make, lrs[best], s) for s in seeds]
+    return TunedComparison(ds.name, list(factories), lrs, seeds, tune_seeds, epochs, grid, chosen, runs,
+                           nparams, time.perf_counter() - t0, reference)
+
+
+def tuned_activations(ds: Dataset, names: Sequence[str] = CORE, *, hidden: Sequence[int] = (64, 64),
+                      reference: Optional[str] = "relu", dtype=np.float32, **kw) -> TunedComparison:
+    """:func:`tuned_comparison` of the same MLP (``hidden`` sizes, each activation's
+    :func:`default_init`) with each activation in ``names``."""
+    factories = {n: (lambda s, n=n: MLP([ds.n_features, *hidden, ds.n_classes], n, seed=s, dtype=dtype))
+                 for n in names}
+    return tuned_comparison(ds, factories, reference=reference if reference in names else None,
+                            dtype=dtype, **kw)
+
+
+def tuned_gates(ds: Dataset, gates: Sequence[str] = ("glu", "swiglu", "geglu"), *, hidden: int = 32,
+                baseline: Optional[str] = "relu", dtype=np.float32, **kw) -> TunedComparison:
+    """:func:`tuned_comparison` of one gated block of width ``hidden`` per gate and (``baseline``)
+    a plain one-hidden-layer MLP whose width is chosen to match the gated block's parameter
+    count as closely as possible."""
+    d, c = ds.n_features, ds.n_classes
+    factories = {g: (lambda s, g=g: GatedMLP(d, hidden, c, g, seed=s, dtype=dtype)) for g in gates}
+    ref = None
+    if baseline:
+        n_gated = 2 * (d + 1) * hidden + (hidden + 1) * c
+        width = int(round((n_gated - c) / (d + 1 + c)))
+        ref = f"{baseline} MLP"
+        factories[ref] = lambda s: MLP([d, width, c], baseline, seed=s, dtype=dtype)
+    return tuned_comparison(ds, factories, reference=ref, dtype=dtype, **kw)
+
+
+# ---------------------------------------------------------------------------
+# Depth: plain MLPs against residual + LayerNorm networks
+# ---------------------------------------------------------------------------
+
+@dataclass
+class DepthSweep:
+    dataset: str
+    names: List[str]
+    depths: Tuple[int, ...]
+    seeds: Tuple[int, ...]
+    lrs: Dict
+    epochs: int
+    width: int
+    # (architecture, activation) -> key -> array [depth, seed]; architecture "plain" or "residual+LN"
+    results: Dict[Tuple[str, str], Dict[str, np.ndarray]]
+    seconds: float
+    chance_loss: float
+
+    ARCHS = ("plain", "residual+LN")
+
+    def mean(self, arch: str, name: str, key: str = "test_acc") -> np.ndarray:
+        return np.nanmean(self.results[(arch, name)][key], axis=1)
+
+    def trains(self, arch: str, name: str, frac: float = 0.5) -> np.ndarray:
+        """Per depth: does the mean final training loss fall below ``frac`` times the chance
+        loss ln(classes)?"""
+        v = self.results[(arch, name)]["final_train_loss"]
+        m = np.array([np.nanmean(r) if np.any(np.isfinite(r)) else np.inf for r in v])
+        return m < frac * self.chance_loss
+
+    def table(self, key: str = "test_acc") -> str:
+        pct = key.endswith("acc")
+        rows = []
+        for arch in self.ARCHS:
+            for n in self.names:
+                r = self.results[(arch, n)][key]
+                rows.append([arch, n] + [f"{100 * np.nanmean(v):.1f}" if pct else f"{np.nanmean(v):.3f}"
+                                         for v in r])
+        return format_table(rows, ["network", "activation"] + [f"depth {d}" for d in self.depths])
+
+    def status(self, arch: str, name: str) -> List[str]:
+        """Per depth: "trains" (mean final training loss below a quarter of the chance loss
+        ln(classes)), "chance" (above 90% of it) or "partly" (in between)."""
+        v = self.results[(arch, name)]["final_train_loss"]
+        out = []
+        for r in v:
+            m = np.nanmean(r) if np.any(np.isfinite(r)) else np.inf
+            out.append("trains" if m < 0.25 * self.chance_loss else
+                       "chance" if m > 0.9 * self.chance_loss else "partly")
+        return out
+
+    def sentences(self) -> List[str]:
+        out = [f"Criterion: a network 'trains' when its mean final training loss is below a quarter of "
+               f"the chance loss ln {int(round(math.exp(self.chance_loss)))} = {self.chance_loss:.2f}, and is "
+               f"'at chance' above 90% of it."]
+        for arch in self.ARCHS:
+            parts = []
+            for n in self.names:
+                st = self.status(arch, n)
+                ok = [d for d, x in zip(self.depths, st) if x == "trains"]
+                ch = [d for d, x in zip(self.depths, st) if x == "chance"]
+                if len(ok) == len(self.depths):
+                    parts.append(f"{n} trains at every depth")
+                    continue
+                txt = f"{n} trains up to depth {ok[-1]}" if ok and ok == list(self.depths[:len(ok)]) else \
+                    (f"{n} trains at depths {', '.join(map(str, ok))}" if ok else f"{n} trains at no depth")
+                if ch:
+                    txt += f", at chance from depth {ch[0]}" if ch == list(self.depths[-len(ch):]) else \
+                        f", at chance at depths {', '.join(map(str, ch))}"
+                parts.append(txt)
+            out.append(f"{arch}: " + "; ".join(parts) + ".")
+        deepest = self.depths[-1]
+        acc = {(a, n): 100 * self.mean(a, n)[-1] for a in self.ARCHS for n in self.names}
+        out.append(f"At depth {deepest}, test accuracy plain → residual+LN: " +
+                   ", ".join(f"{n} {acc[('plain', n)]:.1f}% → {acc[('residual+LN', n)]:.1f}%" for n in self.names)
+                   + ".")
+        return out
+
+
+def tune_depth_lrs(ds: Dataset, names: Sequence[str] = CORE, depth: int = 4, *,
+                   lrs: Sequence[float] = (3e-3, 1e-2, 3e-2), width: int = 32, seed: int = SEED,
+                   epochs: int = 12, batch_size: int = 256, archs: Sequence[str] = ("plain", "residual+LN"),
+                   val_fraction: float = 0.25, dtype=np.float32,
+                   progress: Optional[Callable[[], None]] = None) -> Tuple[Dict, Dict]:
+    """One learning rate per (architecture, activation) for :func:`depth_sweep`: the rate of
+    ``lrs`` with the lowest final validation loss at depth ``depth`` (one seed, the sweep's
+    budget).  Returns ``(chosen, val_loss)``, both keyed by (arch, name); ``val_loss`` holds
+    one value per rate (inf where training diverged)."""
+    Xf, yf, Xv, yv = split_validation(ds.X_train, ds.y_train, val_fraction)
+    Xf, Xv = np.asarray(Xf, dtype=dtype), np.asarray(Xv, dtype=dtype)
+    chosen, losses = {}, {}
+    for arch in archs:
+        for n in names:
+            v = []
+            for lr in lrs:
+                model = make_mlp(ds.n_features, width, depth, ds.n_classes, n, residual=(arch != "plain"),
+                                 seed=seed, dtype=dtype)
+                r = fit(model, Xf, yf, lr=float(lr), epochs=epochs, batch_size=batch_size, seed=seed,
+                        X_val=Xv, y_val=yv, eval_every=epochs)
+                loss = r["val_loss"][-1] if not r["diverged"] else np.inf
+                v.append(loss if np.isfinite(loss) else np.inf)
+                if progress:
+                    progress()
+            losses[(arch, n)] = np.array(v)
+            chosen[(arch, n)] = float(lrs[int(np.argmin(v))])
+    return chosen, losses
+
+
+def depth_sweep(ds: Dataset, names: Sequence[str] = CORE, depths: Sequence[int] = (2, 4, 8, 16, 32), *,
+                lrs: Dict[str, float], width: int = 32, seeds: Sequence[int] = (0, 1, 2), epochs: int = 20,
+                batch_size: int = 128, archs: Sequence[str] = ("plain", "residual+LN"), dtype=np.float32,
+                progress: Optional[Callable[[], None]] = None) -> DepthSweep:
+    """Final training loss, test loss and test accuracy of plain MLPs (``depth`` hidden layers
+    of ``width``) and pre-LN residual networks (``depth`` blocks) trained with :func:`fit`
+    (Adam, cosine decay) at ``lrs[(arch, name)]`` (or ``lrs[name]``), for every activation, depth
+    and seed.  Trained on the whole training set; no learning rate is chosen here (see
+    :func:`tune_depth_lrs`)."""
+    t0 = time.perf_counter()
+    X, Xt = np.asarray(ds.X_train, dtype=dtype), np.asarray(ds.X_test, dtype=dtype)
+    keys = ("final_train_loss", "final_train_acc", "test_loss", "test_acc")
+    results = {}
+    for arch in archs:
+        for n in names:
+            res = {k: np.full((len(depths), len(seeds)), np.nan) for k in keys}
+            for i, d in enumerate(depths):
+                for j, s in enumerate(seeds):
+                    model = make_mlp(ds.n_features, width, d, ds.n_classes, n, residual=(arch != "plain"),
+                                     seed=s, dtype=dtype)
+                    lr = lrs[(arch, n)] if (arch, n) in lrs else lrs[n]
+                    r = fit(model, X, ds.y_train, lr=lr, epochs=epochs, batch_size=batch_size, seed=s,
+                            X_test=Xt, y_test=ds.y_test)
+                    for k in keys:
+                        res[k][i, j] = r[k]
+                    if progress:
+                        progress()
+            results[(arch, n)] = res
+    return DepthSweep(ds.name, list(names), tuple(depths), tuple(seeds), dict(lrs), epochs, width, results,
+                      time.perf_counter() - t0, math.log(ds.n_classes))
 
 
 # ---------------------------------------------------------------------------
@@ -563,6 +1175,7 @@ class ZigZag:
     eigenvalues: np.ndarray     # of the input second-moment matrix E[x x^T]
     gd_steps: int               # full-batch GD steps with its best fixed step size
     w_star: np.ndarray = field(default_factory=lambda: np.array([1.0, -1.0]))
+    opposite_sign_frac: float = float("nan")  # fraction of updates with components of opposite sign
 
     @property
     def condition_number(self) -> float:
@@ -586,11 +1199,12 @@ def zigzag(inputs: str = "sigmoid", *, w_star=(1.0, -1.0), w0=(0.0, 0.0), lr: fl
     w_star = np.asarray(w_star, dtype=float)
     t = x @ w_star
     w = np.asarray(w0, dtype=float).copy()
-    path, same, conv = [w.copy()], 0, -1
+    path, same, opp, conv = [w.copy()], 0, 0, -1
     for k in range(max_steps):
         i = k % n
         upd = -lr * (w @ x[i] - t[i]) * x[i]
         same += bool(upd[0] * upd[1] > 0)
+        opp += bool(upd[0] * upd[1] < 0)
         w = w + upd
         path.append(w.copy())
         if conv < 0 and np.linalg.norm(w - w_star) < tol:
@@ -605,7 +1219,8 @@ def zigzag(inputs: str = "sigmoid", *, w_star=(1.0, -1.0), w0=(0.0, 0.0), lr: fl
         if np.linalg.norm(wg - w_star) < tol:
             gd = k + 1
             break
-    return ZigZag(inputs, np.array(path), conv, same / max(1, len(path) - 1), ev, gd, w_star)
+    return ZigZag(inputs, np.array(path), conv, same / max(1, len(path) - 1), ev, gd, w_star,
+                  opp / max(1, len(path) - 1))
 
 
 # ---------------------------------------------------------------------------
@@ -1168,12 +1783,121 @@ def _plt():
     return plt
 
 
+def _int_ticks(ax, axis: str = "x"):
+    from matplotlib.ticker import MaxNLocator
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
+
+
+def plot_lr_curves(tc: "TunedComparison"):
+    """Final validation loss against the learning rate (log-log), one line per model, mean over
+    the tuning seeds with min-max bars; the chosen rate circled."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for j, n in enumerate(tc.names):
+        g = np.where(np.isfinite(tc.grid_val_loss[n]), tc.grid_val_loss[n], np.nan)
+        m = np.nanmean(g, axis=1)
+        ax.errorbar(tc.lrs, m, yerr=[m - np.nanmin(g, axis=1), np.nanmax(g, axis=1) - m], color=f"C{j}",
+                    marker="o", ms=4, capsize=2, label=f"{n} (chosen {tc.chosen_lr[n]:g})")
+        k = int(np.argmin(np.abs(tc.lrs - tc.chosen_lr[n])))
+        ax.plot(tc.lrs[k], m[k], "o", ms=11, mfc="none", color=f"C{j}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("Adam learning rate (peak of the cosine schedule)")
+    ax.set_ylabel("final validation loss (cross-entropy, nats)")
+    ax.set_title(f"{tc.dataset}: validation loss vs learning rate\n"
+                 f"(mean and range over {len(tc.tune_seeds)} seeds; circle = chosen)", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_tuned_curves(tc: "TunedComparison"):
+    """Training and validation loss per epoch at each model's chosen rate: mean over the seeds
+    (line) and min-max (band); the shaded last 20% is where flatness is measured."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, key, lab_ in zip(axes, ("train_loss", "val_loss"), ("training loss (mean over the epoch)",
+                                                                  "validation loss")):
+        for j, n in enumerate(tc.names):
+            c = tc.curve(n, key)
+            ep = tc.runs[n][0]["epoch"] if key == "val_loss" else np.arange(c.shape[1])
+            ax.plot(ep, np.nanmean(c, 0), color=f"C{j}", label=f"{n} (lr {tc.chosen_lr[n]:g})")
+            ax.fill_between(ep, np.nanmin(c, 0), np.nanmax(c, 0), color=f"C{j}", alpha=0.2)
+        ax.axvspan(0.8 * tc.epochs, tc.epochs, color="0.9", zorder=0)
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(lab_ + " (nats)")
+        _int_ticks(ax)
+        ax.set_title(f"{tc.dataset}: {lab_}, {len(tc.seeds)} seeds\n(grey: last 20% of the epochs)",
+                     fontsize=10)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_paired(tc: "TunedComparison", key: str = "test_loss"):
+    """Per seed: ``key`` of each model minus that of the reference (same seed and batches)."""
+    plt = _plt()
+    others = [n for n in tc.names if n != tc.reference]
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    scale = 100.0 if key.endswith("acc") else 1.0
+    for j, n in enumerate(others):
+        d = tc.paired_diff(n, key) * scale
+        ax.plot(np.full(len(d), j) + np.linspace(-0.12, 0.12, len(d)), d, "o", color="C0", ms=4,
+                label="one seed" if j == 0 else None)
+        m, s = _mean_std(d)
+        ax.errorbar(j + 0.3, m, yerr=s, fmt="s", color="C3", capsize=3, label="mean ± std" if j == 0 else None)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xticks(range(len(others)), others)
+    ax.set_xlabel("activation")
+    what = key.replace("_", " ") + (" (percentage points)" if scale != 1 else " (nats)")
+    ax.set_ylabel(f"Δ {what}\nminus {tc.reference}, same seed")
+    ax.set_title(f"{tc.dataset}: paired differences against {tc.reference}", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_depth_sweep(sw: "DepthSweep"):
+    """Final training loss (top) and test accuracy (bottom) against depth, one line per
+    activation (mean over seeds, min-max bars); left plain MLPs, right residual + pre-LN."""
+    plt = _plt()
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), sharey="row")
+    for col, arch in enumerate(sw.ARCHS):
+        for row, (key, yl) in enumerate((("final_train_loss", "final training loss (nats, log)"),
+                                          ("test_acc", "test accuracy (%)"))):
+            ax = axes[row, col]
+            scale = 100.0 if key.endswith("acc") else 1.0
+            for j, n in enumerate(sw.names):
+                v = sw.results[(arch, n)][key] * scale
+                m = np.nanmean(v, 1)
+                ax.errorbar(sw.depths, m, yerr=[m - np.nanmin(v, 1), np.nanmax(v, 1) - m], color=f"C{j}",
+                            marker="o", ms=4, capsize=2, label=n)
+            ref = sw.chance_loss if row == 0 else 100.0 / math.exp(sw.chance_loss)
+            ax.axhline(ref, color="k", ls=":", lw=1, label="chance")
+            if row == 0:
+                ax.set_yscale("log")
+                ax.set_title(f"{arch}: training loss after {sw.epochs} epochs", fontsize=10)
+            else:
+                ax.set_title(f"{arch}: test accuracy", fontsize=10)
+            ax.set_xlabel("depth (hidden layers / residual blocks)")
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(sw.depths, [str(d) for d in sw.depths])
+            ax.set_ylabel(yl)
+            ax.yaxis.set_tick_params(labelleft=True)
+            ax.legend(fontsize=7)
+    fig.suptitle(f"{sw.dataset}: depth sweep, width {sw.width}, {len(sw.seeds)} seed{'s' if len(sw.seeds) > 1 else ''} "
+                 f"(mean, min-max bars)", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
 def plot_gallery(names: Optional[Sequence[str]] = None, ncols: int = 6):
     """Every activation (solid) and its derivative (dashed) on one grid of small panels."""
     plt = _plt()
     names = list(names) if names is not None else activation_names()
     nrows = -(-len(names) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 2.2 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.8 * ncols, 2.5 * nrows), squeeze=False)
     for ax, name in zip(axes.ravel(), names):
         f, df = activation_pair(name)
         x = plot_domain(name)
@@ -1185,9 +1909,12 @@ def plot_gallery(names: Optional[Sequence[str]] = None, ncols: int = 6):
             ax.set_ylim(-6, 10)
         ax.set_title(name, fontsize=9)
         ax.tick_params(labelsize=7)
+        ax.set_xlabel("p" if name == "logit" else "x", fontsize=8, labelpad=1)
+        ax.set_ylabel("f(x), f'(x)", fontsize=8, labelpad=1)
+        ax.legend(fontsize=6, loc="best")
     for ax in axes.ravel()[len(names):]:
         ax.axis("off")
-    axes[0, 0].legend(fontsize=7, loc="upper left")
+    fig.suptitle("Each activation f (solid) and its derivative f' (dashed)", fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -1228,14 +1955,24 @@ def plot_output_hist(names: Sequence[str] = CORE, n: int = 100_000, seed: int = 
         ax.axvline(0, color="k", lw=0.8)
         ax.axvline(h.mean(), color="C3", lw=1.5, ls="--")
         ax.set_title(f"{name}: mean {h.mean():+.3f}", fontsize=9)
-    fig.suptitle("f(z) for z ~ N(0, 1); dashed red = mean", fontsize=10)
+        ax.set_xlabel(f"{name}(z)")
+        ax.set_ylabel("density")
+        ax.yaxis.set_tick_params(labelleft=True)
+    fig.suptitle("Distribution of f(z) for z ~ N(0, 1); black = 0, dashed red = mean", fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def plot_zigzag(results: Sequence[ZigZag]):
+def plot_zigzag(results: Sequence[ZigZag], ncols: Optional[int] = None):
+    """The weight path of each :func:`zigzag` run, one panel per run."""
     plt = _plt()
-    fig, axes = plt.subplots(1, len(results), figsize=(5.2 * len(results), 4.6), squeeze=False)
+    ncols = ncols or len(results)
+    nrows = -(-len(results) // ncols)
+    side = 5.2 if ncols <= 2 else 3.4
+    fig, axes = plt.subplots(nrows, ncols, figsize=(side * ncols, (side - 0.4) * nrows), squeeze=False)
+    for ax in axes.ravel()[len(results):]:
+        ax.axis("off")
+    axes = axes.reshape(1, -1)
     for ax, r in zip(axes[0], results):
         p = r.path
         ax.plot(p[:, 0], p[:, 1], "-", lw=0.8, color="C0")
@@ -1243,10 +1980,11 @@ def plot_zigzag(results: Sequence[ZigZag]):
         ax.plot(*p[0], "ko", label="start")
         ax.plot(*r.w_star, "r*", ms=14, label="w*")
         steps = r.steps_to_converge if r.steps_to_converge > 0 else f">{len(p) - 1}"
-        ax.set_title(f"inputs = {r.inputs}(z): {steps} steps, "
-                     f"{100 * r.same_sign_frac:.0f}% same-sign updates", fontsize=9)
-        ax.set_xlabel("w1")
-        ax.set_ylabel("w2")
+        ax.set_title(f"inputs = {r.inputs}(z): {steps} steps,\n"
+                     f"{100 * r.same_sign_frac:.0f}% same-sign, {100 * r.opposite_sign_frac:.0f}% opposite-sign updates",
+                     fontsize=9)
+        ax.set_xlabel("weight w1")
+        ax.set_ylabel("weight w2")
         ax.set_aspect("equal", adjustable="datalim")
         ax.legend(fontsize=8)
     fig.tight_layout()
@@ -1264,12 +2002,15 @@ def plot_comparison(cmp: Comparison, keys=("train_loss", "test_loss", "test_acc"
             ax.plot(ep, v.mean(0), color=f"C{j}", label=name)
             ax.fill_between(ep, v.min(0), v.max(0), color=f"C{j}", alpha=0.2)
         ax.set_xlabel("epoch")
-        ax.set_title(f"{cmp.dataset}: {key.replace('_', ' ')}", fontsize=10)
+        _int_ticks(ax)
+        ax.set_ylabel(key.replace("_", " ") + (" (nats)" if "loss" in key else " (fraction correct)"))
+        ax.set_title(f"{cmp.dataset}: {key.replace('_', ' ')} per epoch\n(mean over {len(cmp.seeds)} seeds, "
+                     f"band = min-max)", fontsize=10)
         lo, hi = min(float(c[key].min()) for c in cmp.curves.values()), \
             max(float(c[key].max()) for c in cmp.curves.values())
         if "loss" in key and lo > 0 and hi / lo > 10:
             ax.set_yscale("log")
-    axes[0, 0].legend(fontsize=8)
+        ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -1277,7 +2018,7 @@ def plot_comparison(cmp: Comparison, keys=("train_loss", "test_loss", "test_acc"
 def plot_speed(rows: List[dict], dtype: str = "float32"):
     plt = _plt()
     rs = [r for r in rows if r["dtype"] == dtype]
-    fig, ax = plt.subplots(figsize=(8, 0.28 * len(rs) + 1))
+    fig, ax = plt.subplots(figsize=(8, 0.28 * len(rs) + 1.8))
     labels = [f"{r['function']} | {r['implementation']}" for r in rs]
     colors = ["C2" if r["implementation"] == "pyactx" else "C0" for r in rs]
     ax.barh(range(len(rs)), [r["ns_per_element"] for r in rs], color=colors)
@@ -1285,7 +2026,8 @@ def plot_speed(rows: List[dict], dtype: str = "float32"):
     ax.invert_yaxis()
     ax.set_xscale("log")
     ax.set_xlabel("ns per element (lower is faster)")
-    ax.set_title(f"{dtype}, one thread; green = pyactx", fontsize=10)
+    ax.set_ylabel("function | implementation")
+    ax.set_title(f"Time per element, {dtype}, one thread (log scale; green = pyactx)", fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -1298,8 +2040,10 @@ def plot_vocab_outputs(logits: np.ndarray):
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.6))
     a1.plot(s[order], lw=1)
     a1.set_title(f"sigmoid per token: sum = {s.sum():,.1f}", fontsize=10)
+    a1.set_ylabel("sigmoid(z_i), one per token")
     a2.semilogy(p[order], lw=1, color="C1")
     a2.set_title(f"softmax: sum = {p.sum():.15f}", fontsize=10)
+    a2.set_ylabel("softmax(z)_i (log scale)")
     for a in (a1, a2):
         a.set_xlabel("token, sorted by logit")
     fig.tight_layout()
@@ -1313,12 +2057,14 @@ def plot_jacobian(x: np.ndarray):
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.6), gridspec_kw={"width_ratios": [1, 1.2]})
     a1.bar(range(len(x)), pyactx.softmax(x), color="C1")
     a1.set_title("softmax(x)", fontsize=10)
-    a1.set_xlabel("i")
+    a1.set_xlabel("class i")
+    a1.set_ylabel("probability y_i")
     im = a2.imshow(J, cmap="RdBu_r", vmin=-m, vmax=m)
     a2.set_title(r"Jacobian $J_{ij}=y_i(\delta_{ij}-y_j)$", fontsize=10)
     a2.set_xlabel("j")
     a2.set_ylabel("i")
-    fig.colorbar(im, ax=a2)
+    cb = fig.colorbar(im, ax=a2)
+    cb.set_label(r"$J_{ij} = \partial y_i / \partial x_j$")
     fig.tight_layout()
     return fig
 
@@ -1334,8 +2080,11 @@ def plot_lstm(memory: Dict[float, dict]):
     a1.set_ylabel(r"mean $\prod_{s\leq t} f_s$")
     a1.set_title("What is left of the cell state of step 0", fontsize=10)
     a1.legend(fontsize=8)
+    _int_ticks(a1)
     a2.set_xlabel("forget-gate value f = sigmoid(.)")
+    a2.set_ylabel("probability density")
     a2.set_title("Forget-gate values: soft switches in (0, 1)", fontsize=10)
+    a2.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -1345,15 +2094,20 @@ def plot_gates(a: np.ndarray = None, bs=(-2.0, 0.0, 2.0)):
     plt = _plt()
     a = np.linspace(-4, 4, 401) if a is None else a
     gates = ("glu", "swiglu", "geglu")
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), sharey=True)
+    role = {"glu": "b is the gate (through sigmoid), a the signal",
+            "swiglu": "a is gated (silu(a)), b is a plain multiplier",
+            "geglu": "a is gated (gelu(a)), b is a plain multiplier"}
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), sharey=True)
     for ax, g in zip(axes, gates):
         fn = getattr(pyactx, g)
         for j, b in enumerate(bs):
             ax.plot(a, fn(a, np.full_like(a, b)), color=f"C{j}", label=f"b = {b:+g}")
         ax.axhline(0, color="0.85", lw=0.8)
-        ax.set_title(g, fontsize=10)
-        ax.set_xlabel("a")
-    axes[0].legend(fontsize=8)
+        ax.set_title(f"{g}(a, b) = {pyactx.BINARY[g].formula}\n{role[g]}", fontsize=9)
+        ax.set_xlabel("first argument a")
+        ax.set_ylabel(f"{g}(a, b)")
+        ax.yaxis.set_tick_params(labelleft=True)
+        ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -1364,15 +2118,28 @@ def plot_bce(x: np.ndarray = None):
     x = np.linspace(-50, 50, 1001) if x is None else x
     t = np.ones_like(x)
     naive, _ = with_warnings(naive_bce, x, t)
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.6))
-    a1.plot(x, pyactx.binary_cross_entropy(x, t), lw=2.5, label="pyactx.binary_cross_entropy")
-    a1.plot(x, naive, "--", label="-log(sigmoid(x)) (naive)")
+    exact = pyactx.binary_cross_entropy(x, t)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11.5, 4))
+    pos = exact > 0
+    a1.semilogy(x[pos], exact[pos], lw=2.5, label="pyactx.binary_cross_entropy (softplus, from the logit)")
+    ok = np.isfinite(naive) & (naive > 0)
+    a1.semilogy(x[ok], naive[ok], "--", label="naive -t·log(s) - (1-t)·log(1-s), s = sigmoid(x)")
+    bad = ~np.isfinite(naive)
+    if bad.any():
+        a1.plot(x[bad], np.full(bad.sum(), exact[pos].min()), "|", color="C3", ms=10,
+                label="naive gives NaN: (1-t)·log(1-s) = 0·log(0) = 0·(-inf) once s rounds to 1")
+    zero = np.isfinite(naive) & (naive == 0) & (exact > 0)
+    if zero.any():
+        a1.plot(x[zero], np.full(zero.sum(), exact[pos].min()), "|", color="C4", ms=10,
+                label="naive gives exactly 0 (s rounds to 1)")
     a1.set_xlabel("logit x (target t = 1)")
-    a1.set_title("Loss", fontsize=10)
-    a1.legend(fontsize=8)
+    a1.set_ylabel("loss (nats, log scale)")
+    a1.set_title("BCE loss for a positive example: exact vs naive formula", fontsize=10)
+    a1.legend(fontsize=7, loc="lower left")
     a2.plot(x, -pyactx.binary_cross_entropy_grad(x, t), label="-dBCE/dx = t - sigmoid(x)")
     a2.plot(x, -mse_sigmoid_grad(x, t), label="-dMSE(sigmoid)/dx")
     a2.set_xlabel("logit x (target t = 1)")
+    a2.set_ylabel("-d loss / d x")
     a2.set_title("Gradient pushing the logit up", fontsize=10)
     a2.legend(fontsize=8)
     fig.tight_layout()

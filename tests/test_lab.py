@@ -279,3 +279,135 @@ def test_format_table_and_progress():
         for _ in range(4):
             bar()
     assert buf.getvalue().count("%") == 1 and "100.0%" in buf.getvalue()
+
+
+# ---------------------------------------------------------------------------
+# LayerNorm, residual networks, fair comparisons, depth sweeps
+# ---------------------------------------------------------------------------
+
+def test_layer_norm_backward_matches_finite_differences():
+    rng = np.random.default_rng(7)
+    x, gamma, beta = rng.standard_normal((4, 6)), rng.standard_normal(6), rng.standard_normal(6)
+    w = rng.standard_normal((4, 6))  # loss = sum(w * LN(x))
+    y, cache = lab.layer_norm(x, gamma, beta)
+    xhat = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-5)
+    np.testing.assert_allclose(y, xhat * gamma + beta, rtol=1e-12, atol=1e-12)
+    dx, dg, db = lab.layer_norm_backward(w, cache)
+    num = lab.numerical_gradient(lambda: float(np.sum(w * lab.layer_norm(x, gamma, beta)[0])), [x, gamma, beta])
+    assert lab.relative_error([dx, dg, db], num) < 1e-7
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "gelu", "silu"])
+@pytest.mark.parametrize("norm", [True, False], ids=["preLN", "no-norm"])
+def test_residual_mlp_gradient(name, norm):
+    model = lab.ResidualMLP(4, 5, 3, 3, name, norm=norm, seed=8)
+    rng = np.random.default_rng(8)
+    for p in model.params:  # move gains/biases away from 1/0 so that every term is exercised
+        p += 0.1 * rng.standard_normal(p.shape)
+    X, y = rng.standard_normal((6, 4)), rng.integers(0, 3, 6)
+    assert len(model.params) == 2 + (6 if norm else 4) * 3 + (2 if norm else 0) + 2
+    assert lab.gradient_check(model, X, y) < 1e-6
+
+
+def test_make_mlp_and_flat_params():
+    plain = lab.make_mlp(5, 4, 3, 2, "relu", seed=0)
+    assert isinstance(plain, lab.MLP) and plain.sizes == (5, 4, 4, 4, 2)
+    res = lab.make_mlp(5, 4, 3, 2, "relu", residual=True, seed=0)
+    assert isinstance(res, lab.ResidualMLP) and res.depth == 3
+    X = np.random.default_rng(0).standard_normal((3, 5))
+    before = res.forward(X).copy()
+    flat = lab.flatten_params_(res)
+    assert flat.size == lab.n_parameters(res)
+    np.testing.assert_array_equal(res.forward(X), before)
+    flat[:] = 0.0
+    assert all(np.all(p == 0) for p in res.params)
+
+
+def test_fit_is_paired_and_reproducible():
+    X, y = _toy_problem()
+    Xv, yv = X[:50], y[:50]
+    runs = [lab.fit(lab.MLP([2, 8, 3], "silu", seed=3), X, y, lr=3e-2, epochs=5, batch_size=64, seed=3,
+                    X_val=Xv, y_val=yv, X_test=Xv, y_test=yv) for _ in range(2)]
+    np.testing.assert_array_equal(runs[0]["val_loss"], runs[1]["val_loss"])
+    r = runs[0]
+    assert r["train_loss"].shape == (6,) and r["val_loss"].shape == (6,) and not r["diverged"]
+    assert r["val_loss"][-1] < 0.5 * r["val_loss"][0] and 0 <= r["test_acc"] <= 1
+    assert lab.cosine_lr(0, 10) == 1.0 and lab.cosine_lr(10, 10) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_tuned_comparison_chooses_per_model_rates():
+    X, y = _toy_problem()
+    ds = lab.Dataset("toy", X[:200], y[:200], X[200:], y[200:], 3)
+    tc = lab.tuned_activations(ds, ("relu", "tanh"), hidden=(8,), lrs=(1e-3, 3e-2), seeds=(0, 1, 2),
+                               tune_seeds=(0, 1), epochs=4)
+    for n in ("relu", "tanh"):
+        g = tc.grid_val_loss[n]
+        assert g.shape == (2, 2)
+        assert tc.chosen_lr[n] == tc.lrs[int(np.argmin(g.mean(1)))]
+        assert len(tc.runs[n]) == 3 and tc.flatness(n).shape == (3,)
+    np.testing.assert_array_equal(tc.paired_diff("relu"), 0.0)
+    assert "Δ test loss vs relu" in tc.table() and "chosen" in tc.lr_table()
+    assert any("Paired differences" in s for s in tc.sentences())
+    c = tc.concentration("tanh", ds.X_test, ds.y_test)
+    assert np.all((c["top_share"] > 0) & (c["top_share"] <= 1))
+
+
+def test_tuned_gates_match_parameter_counts():
+    X, y = _toy_problem()
+    ds = lab.Dataset("toy", X[:200], y[:200], X[200:], y[200:], 3)
+    tg = lab.tuned_gates(ds, ("glu", "swiglu"), hidden=6, lrs=(1e-2,), seeds=(0,), epochs=2)
+    n = tg.n_params
+    assert abs(n["relu MLP"] - n["glu"]) <= 2 + 1 + 3 and n["glu"] == n["swiglu"]
+
+
+def test_depth_sweep_small():
+    X, y = _toy_problem()
+    ds = lab.Dataset("toy", X[:200], y[:200], X[200:], y[200:], 3)
+    lrs, val = lab.tune_depth_lrs(ds, ("relu",), depth=2, lrs=(1e-2, 3e-2), width=6, epochs=2)
+    assert set(lrs) == {("plain", "relu"), ("residual+LN", "relu")} and val[("plain", "relu")].shape == (2,)
+    sw = lab.depth_sweep(ds, ("relu", "sigmoid"), (1, 3), lrs={"relu": 3e-2, "sigmoid": 3e-2}, width=6,
+                         seeds=(0, 1), epochs=3)
+    assert sw.results[("residual+LN", "sigmoid")]["test_acc"].shape == (2, 2)
+    assert len(sw.status("plain", "relu")) == 2 and "depth 3" in sw.table()
+    assert len(sw.sentences()) == 4
+
+
+def test_zigzag_opposite_sign_updates():
+    for name in ("sigmoid", "relu"):  # never-negative inputs: no update moves the weights apart
+        assert lab.zigzag(name).opposite_sign_frac == 0.0
+    assert lab.zigzag("tanh").opposite_sign_frac > 0.2
+
+
+def _check_figure(fig):
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    W, H = fig.canvas.get_width_height()
+    for ax in fig.axes:
+        if not ax.axison:
+            continue
+        assert ax.get_xlabel() and ax.get_title(), ax
+        lines = [l for l in ax.get_lines() if not l.get_label().startswith("_")]
+        if len(lines) + len(ax.containers) >= 2:
+            assert ax.get_legend() is not None, ax.get_title()
+    bb = fig.get_tightbbox(renderer)
+    dpi = fig.dpi
+    assert bb.x0 * dpi >= -1 and bb.y0 * dpi >= -1 and bb.x1 * dpi <= W + 1 and bb.y1 * dpi <= H + 1
+
+
+def test_new_and_fixed_figures_are_labelled():
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+    X, y = _toy_problem()
+    ds = lab.Dataset("toy", X[:200], y[:200], X[200:], y[200:], 3)
+    tc = lab.tuned_activations(ds, ("relu", "tanh"), hidden=(8,), lrs=(1e-3, 3e-2), seeds=(0, 1), epochs=3)
+    sw = lab.depth_sweep(ds, ("relu", "tanh"), (1, 2), lrs={"relu": 1e-2, "tanh": 1e-2}, width=4, seeds=(0,),
+                         epochs=2)
+    cmp = lab.compare_activations(ds, ("relu", "tanh"), hidden=(8,), seeds=(0,), epochs=2)
+    figs = [lab.plot_lr_curves(tc), lab.plot_tuned_curves(tc), lab.plot_paired(tc), lab.plot_depth_sweep(sw),
+            lab.plot_comparison(cmp), lab.plot_bce(), lab.plot_gates(),
+            lab.plot_lstm(lab.lstm_memory((0.0, 2.0), steps=5, d_hidden=4, batch=2)),
+            lab.plot_zigzag([lab.zigzag(n) for n in ("sigmoid", "tanh", "relu")], ncols=2),
+            lab.plot_output_hist(("relu", "tanh"), n=1000)]
+    for fig in figs:
+        _check_figure(fig)
+        plt.close(fig)
