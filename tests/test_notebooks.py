@@ -20,10 +20,11 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 CELL_TIMEOUT = 300  # seconds per cell
 
 # Lines that report a time or a speed (they vary from run to run) are not
-# compared; neither are the numbers of the speed notebook, which are all timings.
+# compared.  The speed notebook is not compared at all: its outputs are
+# timings, and its rows depend on which peers (PyTorch, SciPy) are installed.
 TIMING = re.compile(r"ns/el|µs|\bms\b|\d\s*s\b|seconds|tokens/s|it/s|done in|took|wall|elapsed|"
                     r"faster|slower|times as long|speed|× ?(torch|numpy|scipy)", re.I)
-NUMBERS_ARE_TIMINGS = {"07_speed"}
+TIMING_NOTEBOOKS = {"07_speed"}
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 
 
@@ -96,13 +97,18 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     committed = _text_outputs(nbformat.read(path, as_version=4))
     fresh = _text_outputs(nb)
     assert len(committed) == len(fresh)
+    if path.stem in TIMING_NOTEBOOKS:
+        return
     problems = []
     for k, (old, new) in enumerate(zip(committed, fresh)):
-        if len(old) != len(new):
-            problems.append(f"cell {k}: {len(old)} printed lines committed, {len(new)} now")
-            continue
-        for a, b in zip(old, new):
-            m = _line_mismatch(a, b, path.stem not in NUMBERS_ARE_TIMINGS)
+        if len(old) == len(new):
+            pairs = zip(old, new)
+        else:
+            # generated prose is wrapped to a width: compare the cell's text as
+            # one line when a number's width moved a line break
+            pairs = [(" ".join(old), " ".join(new))]
+        for a, b in pairs:
+            m = _line_mismatch(a, b, True)
             if m:
                 problems.append(f"cell {k}: {m}")
     assert not problems, (f"{path.name} is stale; re-run `python tools/run_notebooks.py "

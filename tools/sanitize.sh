@@ -42,8 +42,16 @@ CC="${CC:-gcc}"
 WORK="${PYACTX_SANITIZE_DIR:-$ROOT/build/sanitize}"
 # The default subset: every ufunc, every dtype, strides, out=/where=, error
 # paths (bad labels, bad dtypes), aliasing, threads, refcounts, fuzzing.
+# test_fork_after_pool_started is left to the plain suite: fork() of a
+# multithreaded process under ASan can hang in the child inside ASan's own
+# runtime (its allocator and thread-registry locks, held by another thread at
+# the fork, are never released there: google/sanitizers#774; LLVM added an
+# atfork handler only in 2023, after GCC 12's libasan; CPython skips its fork
+# tests under ASan for the same reason, gh-89363).  Seen as a rare 'hung'
+# child here, with the same test passing in every plain run.
 DEFAULT_TESTS="tests/test_ufunc_behaviour.py tests/test_registry.py tests/test_properties.py
-tests/test_refcounts.py tests/test_threads.py"
+tests/test_refcounts.py tests/test_threads.py
+--deselect tests/test_threads.py::test_fork_after_pool_started"
 TESTS="${PYACTX_SANITIZE_TESTS:-$DEFAULT_TESTS}"
 
 run_python=1
