@@ -24,7 +24,6 @@ import platform
 import re
 import sys
 import time
-import timeit
 import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
@@ -32,6 +31,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 import pyactx
+from pyactx.bench.timing import time_call
 
 SEED = 0
 
@@ -1561,21 +1561,6 @@ def _optional(name: str):
         return importlib.import_module(name)
     except Exception:
         return None
-
-
-def time_call(fn: Callable[[], object], repeat: int = 7, min_time: float = 0.02) -> float:
-    """Median over ``repeat`` runs of the time of one call, in seconds (timeit, one process)."""
-    t = timeit.Timer(fn)
-    number = _calls_for(t, min_time)
-    return float(np.median(t.repeat(repeat=repeat, number=number))) / number
-
-
-def _calls_for(t: timeit.Timer, min_time: float) -> int:
-    number = 1
-    while True:
-        if t.timeit(number) >= min_time or number >= 1 << 20:
-            return number
-        number *= 2
 
 
 def _peers(x: np.ndarray, rows: np.ndarray):

@@ -86,9 +86,11 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional
+from typing import Dict, List, Optional
 
 import numpy as np
+
+from .timing import measure
 
 SCHEMA = "pyactx-bench/1"
 PEERS = ("numpy", "scipy", "torch", "numexpr", "jax")
@@ -2045,45 +2047,6 @@ def floor_callable(c: Ctx):
 # ---------------------------------------------------------------------------
 # Timing
 # ---------------------------------------------------------------------------
-
-def measure(fn, budget, min_rep, max_rep=50, min_sample=2e-3, warm=True, slow_cap=0.5):
-    """Median seconds per call.  A warm-up call (compiles for JAX, faults pages
-    in; skipped with warm=False, for a callable already run on smaller
-    arrays), then repeated samples; calls faster than `min_sample` are run in
-    an inner loop so the timer's resolution does not matter.  At least
-    `min_rep` samples, more while they fit in `budget` seconds -- except that
-    calls so slow that `min_rep` of them would pass `slow_cap` seconds get
-    only as many as fit in it, and never fewer than 2: this is what bounds a
-    full run.  Each sample also records the process's CPU time, which for a
-    single thread is what the call costs when other processes share the cores.
-    Returns (median wall, min wall, median cpu, number of samples, inner loop
-    count, last result)."""
-    if warm:
-        r = fn()
-    c0, t0 = time.process_time(), time.perf_counter()
-    r = fn()
-    t, ct = time.perf_counter() - t0, time.process_time() - c0
-    inner = 1 if t >= min_sample else min(100_000, int(min_sample / max(t, 5e-8)) + 1)
-    reps = int(budget / max(t * inner, 1e-9))
-    reps = max(min_rep, min(max_rep, reps))
-    if inner == 1 and t * min_rep > slow_cap:
-        reps = max(2, min(reps, int(slow_cap / t)))
-    samples, cpus = ([t], [ct]) if inner == 1 else ([], [])
-    gc_was = gc.isenabled()
-    gc.disable()
-    try:
-        while len(samples) < reps:
-            c0, t0 = time.process_time(), time.perf_counter()
-            for _ in range(inner):
-                r = fn()
-            samples.append((time.perf_counter() - t0) / inner)
-            cpus.append((time.process_time() - c0) / inner)
-    finally:
-        if gc_was:
-            gc.enable()
-    return (statistics.median(samples), min(samples), statistics.median(cpus), len(samples),
-            inner, r)
-
 
 def _flat(r):
     if isinstance(r, (tuple, list)):
