@@ -1,8 +1,10 @@
 """Build of the pyactx C extension (metadata lives in pyproject.toml).
 
-* The X-macro table csrc/include/pyactx/table.inc is regenerated from
-  pyactx/_spec.py before every build, so the compiled registration can never
-  disagree with the Python registry.
+* The build only reads the source tree.  The C generated from
+  pyactx/_spec.py (csrc/include/pyactx/table.inc, csrc/loops/loop_instances.inc)
+  is committed, so the C core builds without Python; `python tools/regenerate.py`
+  rewrites it after a change to the spec, and the test suite fails while it is
+  out of date (tests/test_registry.py).
 * The inner loops (csrc/loops/loops.inc) are compiled once per instruction
   set with that set's flags -- baseline for any x86-64/aarch64, plus AVX2+FMA
   and AVX-512 on x86-64 -- and the module picks one at import (runtime
@@ -10,7 +12,6 @@
 """
 import os
 import platform
-import runpy
 import sys
 
 import numpy
@@ -18,9 +19,6 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-_gen = runpy.run_path(os.path.join(HERE, "tools", "generate_table.py"), run_name="pyactx_generate")
-_gen["main"]([])
 
 MSVC = sys.platform == "win32"
 X86_64 = platform.machine().lower() in ("x86_64", "amd64") and not MSVC
@@ -62,7 +60,7 @@ class BuildExtPerISA(build_ext):
 
 ext = Extension(
     "pyactx._core",
-    sources=["csrc/_pyactx_module.c", "csrc/loops/threads.c"],
+    sources=["csrc/_coremodule.c", "csrc/loops/threads.c"],
     include_dirs=INCLUDES,
     define_macros=MACROS,
     extra_compile_args=COMMON,

@@ -1,14 +1,17 @@
 /*
- * _pyactx_module.c -- the only file that includes Python.h and NumPy.
+ * _coremodule.c -- the extension module pyactx._core, and the only file
+ * that includes Python.h and NumPy.
  *
- * It turns the Python-free kernels of include/pyactx/ into NumPy ufuncs:
- * one strided loop per (function, dtype), generated from the X-macro table
- * include/pyactx/table.inc (itself generated from pyactx/_spec.py), and
- * registers them in the extension module pyactx._core.
+ * It registers the Python-free inner loops of loops/ (one per function and
+ * dtype, compiled once per instruction set) as NumPy ufuncs and gufuncs,
+ * with the names and docstrings of the X-macro table
+ * include/pyactx/table.inc (generated from pyactx/_spec.py), and picks the
+ * instruction set's loop table at import.
  *
  * Loop dtypes are float16, float32, float64 and longdouble, in that order,
  * so NumPy's type resolver promotes integer and bool inputs exactly as for
- * np.exp.  float16 and float32 evaluate the double kernel and round once.
+ * np.exp.  float16 loops convert blocks to float32 and run the float32
+ * kernels (loops/elementwise_half.inc).
  *
  * Floating-point flags: NumPy reads the FPU status after the loops and
  * turns set flags into warnings/errors.  Kernels raise invalid, divide and
@@ -24,26 +27,14 @@
 #include <numpy/arrayobject.h>
 #include <numpy/ufuncobject.h>
 #include <numpy/dtype_api.h>
-#include <numpy/halffloat.h>
 
-#include <fenv.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include "pyactx/pyactx.h"
-#include "pyactx/rows.h"
 #include "loops/loops.h"
 #include "loops/threads.h"
-#include <string.h>
-#include <stdlib.h>
 
-static inline void
-pyactx_clear_underflow(void)
-{
-    feclearexcept(FE_UNDERFLOW);
-}
-
-#define ES(s, Tp) ((ptrdiff_t)((s) / (npy_intp)sizeof(Tp)))
-
-/* The loops (loops/loops.inc) use plain C types; NumPy's must be the same. */
+/* The loops (loops/loops.h) use plain C types; NumPy's must be the same. */
 typedef char pyactx_check_intp[(sizeof(npy_intp) == sizeof(ptrdiff_t)) ? 1 : -1];
 
 /* ---------------------------------------------------------------------
