@@ -49,10 +49,9 @@ SPEC = _load_spec()
 DATA = os.path.join(ROOT, "tests", "data")
 
 #: the non-default parameter value tested for each parameterised activation
-ALT_PARAM = {
-    "leaky_relu": 0.2, "elu": 0.7, "celu": 0.7, "swish": 2.5, "softplus": 2.5,
-    "softshrink": 1.25, "hardshrink": 1.25, "squareplus": 0.5,
-}
+#: (the spec's Param.alt)
+ALT_PARAM = {a.name: a.params[0].alt for a in SPEC.ACTIVATION_TABLE if a.params}
+ACT = {a.name: a for a in SPEC.ACTIVATION_TABLE}
 
 NP_DTYPE = {"float16": np.float16, "float32": np.float32, "float64": np.float64,
             "longdouble": np.longdouble}
@@ -248,15 +247,9 @@ def unique_sorted(parts, dt):
 
 
 def kinks_of(name, p):
-    """Exact non-differentiable / special points (with p the parameter value in the dtype)."""
-    k = {
-        "relu": [0], "relu6": [0, 6], "selu": [0], "hard_sigmoid": [-3, 3],
-        "hard_silu": [-3, 3, -1.5], "hard_tanh": [-1, 1], "leaky_relu": [0], "elu": [0],
-        "celu": [0], "softsign": [0], "logit": [0, 1, 0.5], "squareplus": [0],
-    }.get(name, [])
-    if name in ("softshrink", "hardshrink"):
-        k = [p, -p, 0]
-    return k
+    """Exact non-differentiable / special points (the spec's kink_points, with
+    "p" / "-p" the parameter value p in the dtype)."""
+    return [{"p": p, "-p": -p}[k] if isinstance(k, str) else k for k in ACT[name].kink_points]
 
 
 _ROOTS = {}
@@ -266,13 +259,13 @@ def grad_roots(name, param):
     """Interior roots of the derivative (mpf), cached."""
     key = (name, param)
     if key not in _ROOTS:
-        guesses = {"silu": -1.28, "swish": -1.28, "gelu": -0.75, "gelu_tanh": -0.75, "mish": -1.19}
-        if name not in guesses:
+        guess = ACT[name].grad_root
+        if guess is None:
             _ROOTS[key] = []
         else:
             g = R.functions(name)[1]
             extra = () if param is None else (mpf(param),)
-            x0 = guesses[name] / (param if name == "swish" else 1)
+            x0 = eval(guess, {"p": param})          # an expression in p (spec)
             with mpmath.workprec(300):
                 r = mpmath.findroot(lambda x: g(x, *extra), mpf(x0))
             _ROOTS[key] = [r]
@@ -606,12 +599,18 @@ def run_format(fmt, pool, functions=None):
     if functions:
         # recompute only these functions' entries, at the committed points,
         # and keep every other entry of the committed file
+        # (a function new to the spec gets fresh points)
         keep = set(functions)
+
+        def base(key):                  # "celu@0.7/x" -> "celu"
+            return key.split("/")[0].split("@")[0]
+
         old = dict(np.load(os.path.join(DATA, f"ref_{fmt}.npz")))
-        fixed = {k[:-2]: v for k, v in old.items() if k.endswith("/x") and k.split("/")[0] in keep}
-        store, jobs = build_jobs(fmt, fixed)
-        jobs = [j for j in jobs if j[0].split("/")[0] in keep]
-        store = {k: v for k, v in old.items() if k.split("/")[0] not in keep or k.endswith(("/x", "/param"))}
+        fixed = {k[:-2]: v for k, v in old.items() if k.endswith("/x") and base(k) in keep}
+        new_store, jobs = build_jobs(fmt, fixed)
+        jobs = [j for j in jobs if base(j[0]) in keep]
+        store = {k: v for k, v in old.items() if base(k) not in keep or k.endswith(("/x", "/param"))}
+        store.update({k: v for k, v in new_store.items() if base(k) in keep and k not in store})
     else:
         store, jobs = build_jobs(fmt)
     tasks = []

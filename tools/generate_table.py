@@ -14,7 +14,11 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPEC_PATH = os.path.join(ROOT, "pyactx", "_spec.py")
 OUT_PATH = os.path.join(ROOT, "csrc", "include", "pyactx", "table.inc")
-MAP_PATH = os.path.join(ROOT, "csrc", "include", "pyactx", "kernel_map.inc")
+LOOPS_PATH = os.path.join(ROOT, "csrc", "loops", "loop_instances.inc")
+
+_SPEC = runpy.run_path(SPEC_PATH)
+F32, F32_VIA_F64, F64 = _SPEC["F32"], _SPEC["F32_VIA_F64"], _SPEC["F64"]
+SIMD_CHOICES = _SPEC["SIMD_CHOICES"]
 
 # gufunc signature -> the shape of its row kernel (see rows.h)
 ROW_KINDS = {
@@ -70,22 +74,38 @@ def render():
     return "\n".join(lines) + "\n"
 
 
-def emit_kernel(lines, X, n, kernel, hard=None):
-    """the four PYACTX_K<X>*_<n> macros of one loop (see render_map)"""
-    lines.append(f"#define PYACTX_K{X}_{n} {kernel}")
-    if hard:
-        lines.extend([f"#define PYACTX_K{X}B_{n} 1", f"#define PYACTX_K{X}H_{n} {hard}"])
-    else:
-        lines.extend([f"#define PYACTX_K{X}B_{n} 0", f"#define PYACTX_K{X}H_{n} PYACTX_NOHARD"])
-    lines.append(f"#define PYACTX_K{X}S_{n} pyactx_{n}_{X.lower()}")
+LOOP_HEADER = """\
+/* Generated from pyactx/_spec.py by tools/generate_table.py -- do not edit.
+ *
+ * Every ufunc loop: for each function and dtype, <name>_loop_<dtype>
+ * (dtype: e float16, f float32, d float64, g long double) and, for the
+ * contiguous path the thread pool runs, <name>_range_<dtype>.  Each calls a
+ * template of elementwise.inc / elementwise_half.inc / rows_loops.inc with
+ * the kernels the spec chooses (simd, vhard):
+ *
+ *   kernel  vectorisable where the spec's `simd` says so, else scalar
+ *   hard    the predicate of the lanes the vector kernel leaves to the
+ *           scalar one (spec `vhard`), else no_hard
+ *   slow    the accurate scalar kernel for those lanes
+ *   fb      1 if there is such a predicate, else 0
+ *
+ * float16 loops run the float32 loop's kernels on converted blocks.  Long
+ * double loops run the scalar kernel on every path.  Included by loops.inc.
+ */
+"""
+
+# dtype letters of the loops, in the order of a table entry (NumPy's order)
+LOOP_DTYPES = ("e", "f", "d", "g")
 
 
-def map_entries(lines, n, simd, vhard, args, two_out=False):
-    """kernel_map.inc lines of one output n whose kernels take `args` (and,
-    for a gate's gradient, two output pointers)."""
-    if set(simd + vhard) - set("fFd") or not set(vhard) <= set(simd) \
-            or ("f" in simd and "F" in simd):
+def kernel_choice(n, simd, vhard, args, two_out, lines):
+    """{'f': (kernel, hard, slow, fb), 'd': ...} for output n; appends to
+    `lines` the small wrappers some choices need (a float32 face on a
+    vector kernel, its predicate)."""
+    bad = set(simd + vhard) - set(SIMD_CHOICES)
+    if bad or not set(vhard) <= set(simd) or (F32 in simd and F32_VIA_F64 in simd):
         raise SystemExit(f"{n}: bad simd={simd!r} vhard={vhard!r}")
+    nh = "no_hard2" if len(args) == 2 else "no_hard1"
 
     def params(ty):
         outs = f", {ty} *da, {ty} *db" if two_out else ""
@@ -94,11 +114,11 @@ def map_entries(lines, n, simd, vhard, args, two_out=False):
     def call(fn, cast=""):
         return f"{fn}({', '.join(f'{cast}({a})' for a in args)})"
 
-    # float32 (and float16, which runs the float32 kernels on converted
-    # blocks): through the double or the float vector kernel
-    lo = "F" if "F" in simd else ("f" if "f" in simd else "")
+    choice = {}
+    # float32 (and float16): through the float or the double vector kernel
+    lo = F32 if F32 in simd else (F32_VIA_F64 if F32_VIA_F64 in simd else None)
     if lo:
-        vt, vs = ("float", "f") if lo == "F" else ("double", "d")
+        vt, vs = ("float", "f") if lo == F32 else ("double", "d")
         if two_out:
             lines += [f"PYACTX_VM_INLINE void pyactx_{n}_vf({params('float')})",
                       f"{{ {vt} ga, gb; {call(f'pyactx_{n}_v_{vs}', f'({vt})')[:-1]}, &ga, &gb);",
@@ -106,58 +126,111 @@ def map_entries(lines, n, simd, vhard, args, two_out=False):
         else:
             lines += [f"PYACTX_VM_INLINE float pyactx_{n}_vf({params('float')})",
                       f"{{ return (float){call(f'pyactx_{n}_v_{vs}', f'({vt})')}; }}"]
-        hf = None
+        hard = f"pyactx_{nh}_f"
         if lo in vhard:
             lines += [f"PYACTX_VM_INLINE int pyactx_{n}_vhf({', '.join(f'float {a}' for a in args)})",
                       f"{{ return {call(f'pyactx_{n}_vhard_{vs}', f'({vt})')} != 0; }}"]
-            hf = f"pyactx_{n}_vhf"
-        emit_kernel(lines, "F", n, f"pyactx_{n}_vf", hf)
+            hard = f"pyactx_{n}_vhf"
+        choice["f"] = (f"pyactx_{n}_vf", hard, f"pyactx_{n}_f", int(lo in vhard))
     else:
-        emit_kernel(lines, "F", n, f"pyactx_{n}_f")
-    if "d" in simd:
-        hd = None
-        if "d" in vhard:
+        choice["f"] = (f"pyactx_{n}_f", f"pyactx_{nh}_f", f"pyactx_{n}_f", 0)
+    if F64 in simd:
+        hard = f"pyactx_{nh}_d"
+        if F64 in vhard:
             lines += [f"PYACTX_VM_INLINE int pyactx_{n}_vhd({', '.join(f'double {a}' for a in args)})",
                       f"{{ return {call(f'pyactx_{n}_vhard_d')} != 0; }}"]
-            hd = f"pyactx_{n}_vhd"
-        emit_kernel(lines, "D", n, f"pyactx_{n}_v_d", hd)
+            hard = f"pyactx_{n}_vhd"
+        choice["d"] = (f"pyactx_{n}_v_d", hard, f"pyactx_{n}_d", int(F64 in vhard))
     else:
-        emit_kernel(lines, "D", n, f"pyactx_{n}_d")
+        choice["d"] = (f"pyactx_{n}_d", f"pyactx_{nh}_d", f"pyactx_{n}_d", 0)
+    choice["g"] = (f"pyactx_{n}_l", f"pyactx_{nh}_l", f"pyactx_{n}_l", 0)
+    return choice
 
 
-def render_map():
-    """kernel_map.inc: which kernel each loop calls.  For every unary,
-    parameterised and two-input function and derivative, per loop type X in
-    F (float32; the float16 loops convert blocks to float and use the float32
-    kernels, loops_half.inc) and D (float64):
+def nan2_wrap(n, choice, two_out, lines):
+    """Wrap the float32 and float64 kernels of a two-input output n so that
+    two NaN inputs give the first one, quieted (pyactx_nan2_*, loops.inc)."""
+    for s, ty in (("f", "float"), ("d", "double")):
+        kern, hard, slow, fb = choice[s]
+        for wrapped, inner in ((f"pyactx_{n}_nan2_{s}", kern), (f"pyactx_{n}_nan2slow_{s}", slow)):
+            if two_out:
+                lines += [f"PYACTX_VM_INLINE void {wrapped}({ty} a, {ty} b, {ty} *da, {ty} *db)",
+                          f"{{ {inner}(a, b, da, db); *da = pyactx_nan2_{s}(*da, a, b);"
+                          f" *db = pyactx_nan2_{s}(*db, a, b); }}"]
+            else:
+                lines += [f"PYACTX_VM_INLINE {ty} {wrapped}({ty} a, {ty} b)",
+                          f"{{ return pyactx_nan2_{s}({inner}(a, b), a, b); }}"]
+        choice[s] = (f"pyactx_{n}_nan2_{s}", hard, f"pyactx_{n}_nan2slow_{s}", fb)
 
-        PYACTX_KX_<name>    the kernel: the vectorised one where the spec's
-                            `simd` says so, else the scalar one
-        PYACTX_KXB_<name>   1 if that kernel has a hard-lane predicate (spec
-                            `vhard`), else 0
-        PYACTX_KXH_<name>   the predicate (nonzero: recompute this element)
-        PYACTX_KXS_<name>   the scalar kernel that recomputes those elements
 
-    A gate's gradient kernel is void f(T a, T b, T *da, T *db) (LOOP_2_2).
-    """
+def emit_loops(n, choice, shape, lines):
+    """<n>_range_<dtype> and <n>_loop_<dtype> for the four dtypes.  shape:
+    1_1 (unary), 2_1 (parameterised), b2_1 (two inputs), 2_2 (gate grad)."""
+    tmpl = {"1_1": ("1_1", "1_1"), "2_1": ("2_1", "2_1"), "b2_1": ("b2_1", "2_1"),
+            "2_2": ("2_2", "2_2")}[shape]
+    half_tmpl = {"1_1": "1_1", "2_1": "2_1", "b2_1": "2_1", "2_2": "2_2"}[shape]
+    for dt in LOOP_DTYPES:
+        ks = ", ".join(str(v) for v in choice["f" if dt == "e" else dt])
+        if dt == "e":
+            rng, loop = f"pyactx_range_{half_tmpl}_h", f"pyactx_loop_{half_tmpl}_h"
+        else:
+            s = "l" if dt == "g" else dt
+            rng, loop = f"pyactx_range_{tmpl[0]}_{s}", f"pyactx_loop_{tmpl[1]}_{s}"
+        lines += [f"static void {n}_range_{dt}(void *ctx, ptrdiff_t b, ptrdiff_t e)",
+                  f"{{ {rng}(ctx, b, e, {ks}); }}",
+                  f"static void {n}_loop_{dt}(char **args, const ptrdiff_t *dims, "
+                  f"const ptrdiff_t *steps, void *data)",
+                  f"{{ (void)data; {loop}(args, dims, steps, {n}_range_{dt}, {ks}); }}"]
+
+
+ROW_TEMPLATES = {"MAP": "rows_map", "REDUCE": "rows_reduce", "JACOBIAN": "rows_jacobian",
+                 "VJP": "rows_vjp", "LABEL_REDUCE": "rows_label_reduce",
+                 "LABEL_MAP": "rows_label_map"}
+
+
+def render_loops():
     spec = runpy.run_path(SPEC_PATH)
-    lines = ["/* Generated from pyactx/_spec.py by tools/generate_table.py -- do not edit.",
-             " * Included by loops.inc after pyactx.h and pyactx_half.h. */"]
+    lines = [LOOP_HEADER.rstrip("\n")]
+    names = []
+
+    def output(n, simd, vhard, args, shape):
+        lines.append(f"\n/* {n} */")
+        choice = kernel_choice(n, simd, vhard, args, shape == "2_2", lines)
+        if len(args) == 2:
+            nan2_wrap(n, choice, shape == "2_2", lines)
+        emit_loops(n, choice, shape, lines)
+        names.append(n)
+
     for act in spec["ACTIVATION_TABLE"]:
-        if act.kind not in ("unary", "param"):
-            continue
-        args = ("x", "p") if act.kind == "param" else ("x",)
-        map_entries(lines, act.name, act.simd, act.vhard, args)
-        map_entries(lines, act.name + "_grad", act.simd_grad, act.vhard_grad, args)
+        args, shape = (("x", "p"), "2_1") if act.kind == "param" else (("x",), "1_1")
+        output(act.name, act.simd, act.vhard, args, shape)
+        output(act.name + "_grad", act.simd_grad, act.vhard_grad, args, shape)
     for b in spec["BINARY_TABLE"]:
-        map_entries(lines, b.name, b.simd, b.vhard, ("a", "b"))
-        map_entries(lines, b.name + "_grad", b.simd_grad, b.vhard_grad, ("a", "b"),
-                    two_out=b.kind == "gate")
+        output(b.name, b.simd, b.vhard, ("a", "b"), "b2_1")
+        output(b.name + "_grad", b.simd_grad, b.vhard_grad, ("a", "b"),
+               "2_2" if b.kind == "gate" else "b2_1")
+    for g in spec["GUFUNC_TABLE"]:
+        tmpl = ROW_TEMPLATES[ROW_KINDS[g.signature]]
+        lines.append(f"\n/* {g.name} {g.signature} */")
+        for dt in LOOP_DTYPES:
+            ks = {"e": "h", "g": "l"}.get(dt, dt)
+            s = {"g": "l"}.get(dt, dt)
+            lines += [f"static void {g.name}_range_{dt}(void *ctx, ptrdiff_t b, ptrdiff_t e)",
+                      f"{{ pyactx_{tmpl}_{s}(ctx, b, e, pyactx_{g.name}_row_ws_{ks}); }}",
+                      f"static void {g.name}_loop_{dt}(char **args, const ptrdiff_t *dims, "
+                      f"const ptrdiff_t *steps, void *data)",
+                      f"{{ (void)data; pyactx_rows_loop(args, dims, steps, {g.name}_range_{dt}); }}"]
+        names.append(g.name)
+    lines.append("\n/* the exported table (loops.h): four loops per function, float16 to long double */")
+    lines.append("const pyactx_loop_table PYACTX_LOOP_TABLE = {")
+    for n in names:
+        lines.append(f"    .{n} = {{{', '.join(f'{n}_loop_{dt}' for dt in LOOP_DTYPES)}}},")
+    lines.append("};")
     return "\n".join(lines) + "\n"
 
 
 def main(argv):
-    outputs = {OUT_PATH: render(), MAP_PATH: render_map()}
+    outputs = {OUT_PATH: render(), LOOPS_PATH: render_loops()}
     if "--check" in argv:
         for path, text in outputs.items():
             with open(path) as f:
