@@ -1,9 +1,11 @@
 /*
  * pyactx.h -- the Python-free C core of pyactx.
  *
- * Every kernel is written once, in a family file under kernels/, against the
- * type-generic vocabulary of _typegen.h (T, PYACTX_FN, M(...), C(...)), and
- * included here once per floating type:
+ * Every kernel is written once, in the file of its family under kernels/
+ * (one file per family, its scalar and vector kernels together; the list
+ * and a table of which function is where: kernels/families.inc), against
+ * the type-generic vocabulary of _typegen.h (T, NAME(...), M(...), C(...)),
+ * and included here once per floating type:
  *
  *     double       suffix _d   libm: exp, expm1, erfc, ...
  *     long double  suffix _l   libm: expl, expm1l, erfcl, ...
@@ -14,11 +16,13 @@
  * double is wider (x86: 64-bit significand, 15-bit exponent); see
  * PYACTX_TINY_VIA_LDBL in kernels/all.inc.
  *
- * float32 kernels (suffix _f) evaluate the double kernel and round once, so
- * they are within 0.5 ULP + a vanishing double-rounding term of the exact
- * value; the NumPy loops use faster native-float vector kernels where the
- * spec says so (kernel_map.inc).  float16 loops convert blocks to float32
- * and run the float32 kernels (loops/loops_half.inc).
+ * The scalar float32 kernels (suffix _f, pyactx_float.h) evaluate the double
+ * kernel (_dn) and round once, so they are within 0.5 ULP + a vanishing
+ * double-rounding term of the exact value; the NumPy loops use faster
+ * vector kernels (double rounded once, or native float) where the spec says
+ * so (kernel_map.inc).  float16 loops convert blocks to float32 and run the
+ * float32 loops' kernels (loops/loops_half.inc); no float16 kernel goes
+ * through double, except the softmax family's rows (rows.h).
  *
  * Naming (mirrors pyactx/_spec.py, the single table every list derives from):
  *   unary : T pyactx_<name>_<s>(T x),      T pyactx_<name>_grad_<s>(T x)
@@ -64,6 +68,10 @@ extern "C" {
 
 #define PYACTX_INLINE static inline
 
+/* which part of a family file kernels/families.inc includes (PYACTX_PART) */
+#define PYACTX_SCALAR_PART 1
+#define PYACTX_VECTOR_PART 2
+
 /* ----------------------------------------------------------- long double */
 #define PYACTX_T long double
 #define PYACTX_S l
@@ -86,8 +94,9 @@ extern "C" {
 
 /* ------------------------------------------- double, without long double */
 /* The same double kernels with the long-double rescue compiled out (suffix
- * _dn): float32 and float16 evaluate these -- double is already 29 bits
- * wider than float, and the long-double paths would only cost time. */
+ * _dn): the scalar float32 kernels evaluate these (and so do the float16
+ * loops, through the float32 ones) -- double is already 29 bits wider than
+ * float, and the long-double paths would only cost time. */
 #define PYACTX_T double
 #define PYACTX_S dn
 #define PYACTX_NO_LDBL_RESCUE 1
@@ -102,16 +111,21 @@ extern "C" {
 #include "pyactx/pyactx_half.h"
 
 /* ------------------------------------------- float: vector kernels only */
-/* The vectorisable cores (kernels/vmath.inc) and kernels (kernels/fast.inc)
- * once more in native float arithmetic (suffix _f: pyactx_vexp_f,
- * pyactx_sigmoid_v_f; twice the lanes of double), for the float32 loops
- * whose spec says "F" (pyactx/_spec.py).  The scalar float kernels above
- * (pyactx_sigmoid_f) stay the double-evaluated ones. */
+/* The vectorisable cores (kernels/vmath.inc) and the vector part of every
+ * family (kernels/families.inc) once more in native float arithmetic
+ * (suffix _f: pyactx_vexp_f, pyactx_sigmoid_v_f; twice the lanes of
+ * double), for the float32 loops whose spec says "F" (pyactx/_spec.py).
+ * The scalar float kernels above (pyactx_sigmoid_f) stay the
+ * double-evaluated ones. */
 #define PYACTX_T float
 #define PYACTX_S f
 #define PYACTX_FLOAT 1
 #include "pyactx/_typegen.h"
-#include "pyactx/kernels/vector.inc"
+#include "pyactx/kernels/vmath.inc"
+#define PYACTX_PART PYACTX_VECTOR_PART
+#include "pyactx/kernels/families.inc"
+#undef PYACTX_PART
+#include "pyactx/kernels/vmath_end.inc"
 #include "pyactx/_typegen_end.h"
 #undef PYACTX_FLOAT
 #undef PYACTX_T

@@ -2,11 +2,12 @@
  * pyactx_half.h -- IEEE binary16 <-> double and <-> float conversions,
  * Python-free.
  *
- * The scalar float16 kernels (pyactx_<name>_h, loops.inc) evaluate the
- * double kernel and round once:
+ * The double converters serve the float16 rows of the softmax family
+ * (rows.h: pyactx_<name>_row_h, working type double) and the C tests:
  *     h -> double (exact) -> kernel -> double -> h (round to nearest even)
  * so a result that is within a few double ULP of the exact value lands on
  * the correctly rounded float16 or, at a near-tie, its neighbour: <= 1 ULP.
+ * No elementwise float16 kernel goes through double.
  * Integer arithmetic only.  The one flag the double converter raises is
  * overflow, when a finite value rounds to +-inf (a genuine overflow of the
  * float16 result, as the float32 conversion would report); underflow is not

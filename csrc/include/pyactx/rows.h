@@ -26,8 +26,10 @@
  * PYACTX_SM_WS_LEN(n) doubles (or NULL; see "Scratch" below).
  *
  * Outputs may alias an input exactly (same pointer, same stride): every
- * kernel reads an element before it writes the same index.  The Jacobian uses its own first two rows as
- * scratch, so J must not overlap x.
+ * kernel reads an element before it writes the same index.  The Jacobian's
+ * scalar path (float16, long double, and float32/float64 rows longer than
+ * PYACTX_SM_JAC_MAX) uses its own first two rows as scratch, so J must not
+ * overlap x; the vectorised one keeps y in the workspace.
  *
  * Edge cases (pyactx/_spec.py, SOFTMAX_ROW_NOTES): -inf entries give exactly
  * 0; a row of all -inf gives NaN (logsumexp: -inf); a row containing +inf or
