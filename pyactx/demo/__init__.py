@@ -28,7 +28,7 @@ import numpy as np
 
 import pyactx
 from pyactx import lab
-from pyactx.demo_report import Report, ensure, finish, integer_ticks, join, probe_sentence
+from pyactx.demo.report import Report, ensure, finish, integer_ticks, join, probe_sentence
 
 SECTIONS = ("gallery", "vanishing", "zero-centred", "empirical", "output", "gates", "speed")
 
