@@ -12,7 +12,7 @@ import base64
 import html
 import os
 import textwrap
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
