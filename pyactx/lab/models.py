@@ -258,6 +258,22 @@ class ResidualMLP:
         per = 6 if self.norm else 4
         return [2 + per * l for l in range(self.depth)], 2 + per * self.depth
 
+    def _norm(self, h: np.ndarray, k: int):
+        """The optional pre-LN at parameter index ``k`` (gain ``params[k]``, bias ``params[k + 1]``):
+        ``(LN(h) or h, its cache or None, index of the next parameter)``."""
+        if not self.norm:
+            return h, None, k
+        u, ln = layer_norm(h, self.params[k], self.params[k + 1])
+        return u, ln, k + 2
+
+    def _norm_backward(self, du: np.ndarray, ln, grads: List[Optional[np.ndarray]], k: int) -> np.ndarray:
+        """Backward of :meth:`_norm`: d loss / d h from ``du`` = d loss / d u; stores the gain and
+        bias gradients at ``grads[k]``, ``grads[k + 1]``."""
+        if not self.norm:
+            return du
+        dh, grads[k], grads[k + 1] = layer_norm_backward(du, ln)
+        return dh
+
     def forward(self, X: np.ndarray) -> np.ndarray:
         P = self.params
         X = np.asarray(X, dtype=self.dtype)
@@ -265,20 +281,12 @@ class ResidualMLP:
         starts, last = self._blocks()
         caches = []
         for k in starts:
-            if self.norm:
-                u, ln = layer_norm(h, P[k], P[k + 1])
-                k += 2
-            else:
-                u, ln = h, None
+            u, ln, k = self._norm(h, k)
             z = u @ P[k] + P[k + 1]
             a = self.f(z)
             h = h + a @ P[k + 2] + P[k + 3]
             caches.append((u, ln, z, a))
-        if self.norm:
-            u, ln = layer_norm(h, P[last], P[last + 1])
-            last += 2
-        else:
-            u, ln = h, None
+        u, ln, last = self._norm(h, last)
         self._cache = (X, caches, u, ln)
         return u @ P[last] + P[last + 1]
 
@@ -291,11 +299,7 @@ class ResidualMLP:
         starts, last = self._blocks()
         o = last + 2 if self.norm else last
         grads[o], grads[o + 1] = u.T @ dout, dout.sum(0)
-        du = dout @ P[o].T
-        if self.norm:
-            dh, grads[last], grads[last + 1] = layer_norm_backward(du, ln)
-        else:
-            dh = du
+        dh = self._norm_backward(dout @ P[o].T, ln, grads, last)
         self.dh = [None] * self.depth
         for l in reversed(range(self.depth)):
             k = starts[l]
@@ -305,12 +309,7 @@ class ResidualMLP:
             grads[w + 2], grads[w + 3] = a.T @ dh, dh.sum(0)
             dz = (dh @ P[w + 2].T) * self.df(z)
             grads[w], grads[w + 1] = ub.T @ dz, dz.sum(0)
-            dub = dz @ P[w].T
-            if self.norm:
-                dxb, grads[k], grads[k + 1] = layer_norm_backward(dub, lnb)
-            else:
-                dxb = dub
-            dh = dh + dxb
+            dh = dh + self._norm_backward(dz @ P[w].T, lnb, grads, k)
         grads[0], grads[1] = X.T @ dh, dh.sum(0)
         return grads
 
