@@ -42,7 +42,8 @@ from .activations import (CORE, SEED, activation_names, activation_pair, activat
                           init_std, plot_domain, properties_table)
 from .compare import (Comparison, TunedComparison, compare_activations, compare_gates, compare_models,
                       loss_concentration, n_params_str, tuned_activations, tuned_comparison, tuned_gates)
-from .data import CHAR_VOCAB, Dataset, binary_digits, char_corpus, load_chars, load_digits, unigram_entropy
+from .data import (CHAR_VOCAB, Dataset, binary_digits, char_corpus, char_ids, load_chars, load_digits,
+                   unigram_entropy)
 from .depth import DepthSweep, depth_sweep, tune_depth_lrs
 from .gradcheck import gradient_check, numerical_gradient, relative_error
 from .gradient_flow import Probe, gradient_probe, layer_table, probe_table
@@ -50,7 +51,7 @@ from .heads import HEADS, predict_labels, sigmoid_cross_entropy, softmax_cross_e
 from .lstm import LSTMCell, lstm_memory
 from .models import (MLP, GatedMLP, ResidualMLP, gate_pair, layer_norm, layer_norm_backward, make_mlp,
                      n_parameters)
-from .optim import SGD, Adam, cosine_lr, make_optimizer
+from .optim import SGD, Adam, adam_update_, cosine_lr, make_optimizer
 from .output_layer import (mse_sigmoid_grad, naive_bce, naive_log_softmax, naive_softmax, vocabulary_logits,
                            with_warnings)
 from .plots import (plot_bce, plot_comparison, plot_depth_sweep, plot_gallery, plot_gates, plot_jacobian,
@@ -71,11 +72,12 @@ _plt, _peers = _plots._plt, _speed._peers
 __all__ = [
     "SEED", "CORE", "activation_params", "activation_pair", "activation_names", "plot_domain", "default_init",
     "init_std", "properties_table",
-    "Dataset", "load_digits", "binary_digits", "CHAR_VOCAB", "char_corpus", "load_chars", "unigram_entropy",
+    "Dataset", "load_digits", "binary_digits", "CHAR_VOCAB", "char_corpus", "char_ids",
+    "load_chars", "unigram_entropy",
     "HEADS", "softmax_cross_entropy", "sigmoid_cross_entropy", "predict_labels",
     "MLP", "gate_pair", "GatedMLP", "layer_norm", "layer_norm_backward", "ResidualMLP", "make_mlp",
     "n_parameters",
-    "SGD", "Adam", "make_optimizer", "cosine_lr",
+    "SGD", "Adam", "adam_update_", "make_optimizer", "cosine_lr",
     "blas_threads", "loss_and_grads", "evaluate", "train", "flatten_params_", "split_validation", "fit",
     "numerical_gradient", "relative_error", "gradient_check",
     "TunedComparison", "loss_concentration", "n_params_str", "tuned_comparison", "tuned_activations",

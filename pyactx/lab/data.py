@@ -79,6 +79,14 @@ def char_corpus() -> str:
     return "".join(c if c in allowed else "#" for c in text)
 
 
+def char_ids() -> np.ndarray:
+    """:func:`char_corpus` as int64 token ids: positions in :data:`CHAR_VOCAB`."""
+    lut = np.full(128, len(CHAR_VOCAB) - 1, dtype=np.int64)
+    for i, c in enumerate(CHAR_VOCAB):
+        lut[ord(c)] = i
+    return lut[np.frombuffer(char_corpus().encode("ascii"), dtype=np.uint8)]
+
+
 def load_chars(context: int = 8, n_train: int = 40_000, n_test: int = 5_000, block: int = 1000,
                test_every: int = 5) -> Dataset:
     """Next-character prediction on :func:`char_corpus`: the input is the previous
@@ -90,11 +98,7 @@ def load_chars(context: int = 8, n_train: int = 40_000, n_test: int = 5_000, blo
     window overlaps a training window.  Windows are taken in corpus order until ``n_train``
     and ``n_test`` are reached.
     """
-    text = char_corpus()
-    lut = np.full(128, len(CHAR_VOCAB) - 1, dtype=np.int64)
-    for i, c in enumerate(CHAR_VOCAB):
-        lut[ord(c)] = i
-    ids = lut[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
+    ids = char_ids()
     per_block = block - context
     starts = {True: [], False: []}
     for j in range(len(ids) // block):

@@ -44,11 +44,18 @@ class Adam:
         c1 = 1.0 - self.beta1 ** self.t
         c2 = 1.0 - self.beta2 ** self.t
         for p, g, m, v in zip(params, grads, self._m, self._v):
-            m *= self.beta1
-            m += (1.0 - self.beta1) * g
-            v *= self.beta2
-            v += (1.0 - self.beta2) * (g * g)
-            p -= (self.lr / c1) * m / (np.sqrt(v / c2) + self.eps)
+            adam_update_(p, g, m, v, self.lr / c1, self.beta1, self.beta2, c2, self.eps)
+
+
+def adam_update_(p, g, m, v, step: float, beta1: float, beta2: float, c2: float, eps: float):
+    """One Adam update in place: the moments ``m``, ``v`` take in the gradient ``g``, then
+    ``p -= step * m / (sqrt(v / c2) + eps)`` with ``step = lr / (1 - beta1^t)`` and
+    ``c2 = 1 - beta2^t`` (the bias corrections).  Shared with :class:`pyactx.lab.transformer.Adam`."""
+    m *= beta1
+    m += (1.0 - beta1) * g
+    v *= beta2
+    v += (1.0 - beta2) * (g * g)
+    p -= step * m / (np.sqrt(v / c2) + eps)
 
 
 def make_optimizer(name: str, **kw):
