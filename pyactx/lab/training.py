@@ -49,6 +49,14 @@ def evaluate(model, X, y, head: str = "softmax", batch_size: int = 4096) -> Tupl
     return total / n, correct / n
 
 
+def _record(hist: Dict[str, list], split: str, model, X, y, head: str):
+    """Append :func:`evaluate`'s loss and accuracy on (X, y) to ``hist[split + "_loss"]`` and
+    ``hist[split + "_acc"]``."""
+    lo, acc = evaluate(model, X, y, head)
+    hist[split + "_loss"].append(lo)
+    hist[split + "_acc"].append(acc)
+
+
 def train(model, X, y, *, epochs: int = 10, batch_size: int = 64, optimizer=None,
           head: str = "softmax", seed: int = SEED, X_test=None, y_test=None,
           progress: Optional[Callable[[], None]] = None) -> Dict[str, np.ndarray]:
@@ -62,13 +70,9 @@ def train(model, X, y, *, epochs: int = 10, batch_size: int = 64, optimizer=None
     hist = {k: [] for k in ("train_loss", "train_acc", "test_loss", "test_acc")}
 
     def record():
-        lo, acc = evaluate(model, X, y, head)
-        hist["train_loss"].append(lo)
-        hist["train_acc"].append(acc)
+        _record(hist, "train", model, X, y, head)
         if X_test is not None:
-            lo, acc = evaluate(model, X_test, y_test, head)
-            hist["test_loss"].append(lo)
-            hist["test_acc"].append(acc)
+            _record(hist, "test", model, X_test, y_test, head)
 
     n = len(y)
     with blas_threads(1):
@@ -134,9 +138,7 @@ def fit(model, X, y, *, lr: float, epochs: int = 50, batch_size: int = 128, seed
 
         def record(ep):
             if X_val is not None:
-                lo, acc = evaluate(model, X_val, y_val, head)
-                hist["val_loss"].append(lo)
-                hist["val_acc"].append(acc)
+                _record(hist, "val", model, X_val, y_val, head)
                 hist["epoch"].append(ep)
 
         record(0)
