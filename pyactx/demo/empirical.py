@@ -7,9 +7,10 @@ from typing import Dict
 import numpy as np
 
 from pyactx import lab
+from pyactx.lab.plots import integer_ticks
 
 from .context import Context
-from .report import finish, integer_ticks, join
+from .report import finish, join
 
 
 def figures(tc, sw) -> Dict[str, object]:

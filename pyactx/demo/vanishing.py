@@ -8,9 +8,10 @@ import numpy as np
 
 import pyactx
 from pyactx import lab
+from pyactx.lab.plots import integer_ticks
 
 from .context import Context
-from .report import ensure, finish, integer_ticks, join, probe_sentence
+from .report import ensure, finish, join, probe_sentence
 
 
 _OTHER_INIT = {"xavier": "he", "he": "xavier", "lecun": "he"}
@@ -66,20 +67,16 @@ def run(ctx: Context):
             bar()
     tb, ot, ls = results["textbook"], results["other"], results["lsuv"]
     ctx.results["probes"] = results
-    ctx.say("Textbook init, each activation with its proper one (Xavier for sigmoid/tanh, He for "
-            "relu/gelu/silu):")
-    ctx.say(lab.probe_table(tb))
-    for p in tb:
-        ctx.say("  " + probe_sentence(p, depth))
-    ctx.say("\nThe other init (He for sigmoid/tanh, Xavier for relu/gelu/silu):")
-    ctx.say(lab.probe_table(ot))
-    for p in ot:
-        ctx.say("  " + probe_sentence(p, depth))
-    ctx.say("\nLSUV: each layer rescaled so its pre-activations have unit variance (removes the forward "
-            "signal's scale):")
-    ctx.say(lab.probe_table(ls))
-    for p in ls:
-        ctx.say("  " + probe_sentence(p, depth))
+    for intro, probes in (
+            ("Textbook init, each activation with its proper one (Xavier for sigmoid/tanh, He for "
+             "relu/gelu/silu):", tb),
+            ("\nThe other init (He for sigmoid/tanh, Xavier for relu/gelu/silu):", ot),
+            ("\nLSUV: each layer rescaled so its pre-activations have unit variance (removes the forward "
+             "signal's scale):", ls)):
+        ctx.say(intro)
+        ctx.say(lab.probe_table(probes))
+        for p in probes:
+            ctx.say("  " + probe_sentence(p, depth))
     ctx.figs.save_all(lambda: figures(tb, ot, ls), {
         "02_vanishing_gradients.png": "weight-gradient norm and mean |f'| per layer, textbook init",
         "02_forward_signal.png": "why gelu's and silu's gradients are tiny in every layer under He init",

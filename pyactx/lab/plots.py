@@ -27,7 +27,8 @@ def _plt():
     return plt
 
 
-def _int_ticks(ax, axis: str = "x"):
+def integer_ticks(ax, axis: str = "x"):
+    """Only whole numbers as ticks on the ``axis`` ("x" or "y") of ``ax`` (epochs, layers)."""
     from matplotlib.ticker import MaxNLocator
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
 
@@ -71,7 +72,7 @@ def plot_tuned_curves(tc: "TunedComparison"):
         ax.set_yscale("log")
         ax.set_xlabel("epoch")
         ax.set_ylabel(lab_ + " (nats)")
-        _int_ticks(ax)
+        integer_ticks(ax)
         ax.set_title(f"{tc.dataset}: {lab_}, {len(tc.seeds)} seeds\n(grey: last 20% of the epochs)",
                      fontsize=10)
         ax.legend(fontsize=8)
@@ -246,7 +247,7 @@ def plot_comparison(cmp: Comparison, keys=("train_loss", "test_loss", "test_acc"
             ax.plot(ep, v.mean(0), color=f"C{j}", label=name)
             ax.fill_between(ep, v.min(0), v.max(0), color=f"C{j}", alpha=0.2)
         ax.set_xlabel("epoch")
-        _int_ticks(ax)
+        integer_ticks(ax)
         ax.set_ylabel(key.replace("_", " ") + (" (nats)" if "loss" in key else " (fraction correct)"))
         ax.set_title(f"{cmp.dataset}: {key.replace('_', ' ')} per epoch\n(mean over {len(cmp.seeds)} seeds, "
                      f"band = min-max)", fontsize=10)
@@ -324,7 +325,7 @@ def plot_lstm(memory: Dict[float, dict]):
     a1.set_ylabel(r"mean $\prod_{s\leq t} f_s$")
     a1.set_title("What is left of the cell state of step 0", fontsize=10)
     a1.legend(fontsize=8)
-    _int_ticks(a1)
+    integer_ticks(a1)
     a2.set_xlabel("forget-gate value f = sigmoid(.)")
     a2.set_ylabel("probability density")
     a2.set_title("Forget-gate values: soft switches in (0, 1)", fontsize=10)
