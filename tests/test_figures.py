@@ -13,7 +13,7 @@ mpl.use("Agg")
 pytest.importorskip("sklearn")
 
 from pyactx import demo, lab  # noqa: E402
-from pyactx.demo_report import figure_problems  # noqa: E402
+from pyactx.demo.report import figure_problems  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests of pyactx.transformer: the tiny character-level transformer behind notebook 08."""
+"""Tests of pyactx.lab.transformer: the tiny character-level transformer behind notebook 08."""
 
 import math
 import sys
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import pyactx
-from pyactx import transformer as tr
+from pyactx.lab import transformer as tr
 
 SMALL = dict(vocab=11, d_model=8, n_heads=2, n_layers=2, context=5)
 
@@ -29,7 +29,7 @@ def _small_model(activation, head="softmax", seed=1):
 def test_not_imported_by_pyactx():
     import subprocess
 
-    code = "import sys, pyactx; print('pyactx.transformer' in sys.modules)"
+    code = "import sys, pyactx; print('pyactx.lab.transformer' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

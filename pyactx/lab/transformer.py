@@ -36,6 +36,11 @@ import numpy as np
 import pyactx
 from pyactx import ufuncs as _uf
 
+from .activations import activation_pair
+from .data import CHAR_VOCAB, char_ids
+from .gradcheck import numerical_gradient
+from .optim import adam_update_
+
 #: The gated FFN units: name -> (gate, gate_grad); gate(a, b), gate_grad(a, b) -> (da, db).
 GATES = {
     "glu": (pyactx.glu, pyactx.glu_grad),
@@ -80,15 +85,6 @@ class Config:
         """The FFN's hidden width (after the gate, for a gated FFN)."""
         h = self.d_ff or 4 * self.d_model
         return int(round(2 * h / 3)) if is_gated(self.activation) else h
-
-
-def _ffn_pair(activation: str):
-    """(f, f_grad) of a registry activation, its parameters (if any) at their defaults."""
-    entry = pyactx.ACTIVATIONS[activation]
-    kw = dict(entry.params)
-    if not kw:
-        return entry.forward, entry.grad
-    return (lambda x: entry.forward(x, **kw)), (lambda x: entry.grad(x, **kw))
 
 
 def _layer_norm(x, g, b, eps):
@@ -151,7 +147,7 @@ class CharTransformer:
         if is_gated(cfg.activation):
             self._gate, self._gate_grad = GATES[cfg.activation]
         else:
-            self._f, self._df = _ffn_pair(cfg.activation)
+            self._f, self._df = activation_pair(cfg.activation)   # parameters at their defaults
         mask = np.triu(np.ones((T, T), dtype=bool), k=1)
         self._mask = np.where(mask, -np.inf, 0.0).astype(self.dtype)
 
@@ -332,12 +328,7 @@ class Adam:
         c2 = 1.0 - self.beta2 ** self.t
         for k, p in self.params.items():
             g = grads[k] * scale if scale != 1.0 else grads[k]
-            m, v = self.m[k], self.v[k]
-            m *= self.beta1
-            m += (1.0 - self.beta1) * g
-            v *= self.beta2
-            v += (1.0 - self.beta2) * (g * g)
-            p -= step * m / (np.sqrt(v / c2) + self.eps)
+            adam_update_(p, g, self.m[k], self.v[k], step, self.beta1, self.beta2, c2, self.eps)
         return norm
 
 
@@ -352,16 +343,7 @@ def gradient_check(model: CharTransformer, idx, targets, h: float = 1e-6) -> Dic
     _, ana = model.loss_and_grads(idx, targets)
     out = {}
     for name, p in model.params.items():
-        num = np.zeros_like(p)
-        flat, nflat = p.reshape(-1), num.reshape(-1)
-        for j in range(flat.size):
-            old = flat[j]
-            flat[j] = old + h
-            lp = model.loss(idx, targets)
-            flat[j] = old - h
-            lm = model.loss(idx, targets)
-            flat[j] = old
-            nflat[j] = (lp - lm) / (2 * h)
+        num = numerical_gradient(lambda: model.loss(idx, targets), [p], h)[0].astype(p.dtype)
         denom = max(np.linalg.norm(num), np.linalg.norm(ana[name]), 1e-300)
         out[name] = float(np.linalg.norm(num - ana[name]) / denom)
     return out
@@ -410,14 +392,7 @@ def char_data(block: int = 1000, every: int = 10) -> CharData:
     """:func:`pyactx.lab.char_corpus` as token ids, cut into blocks of ``block`` characters:
     of every ``every`` consecutive blocks, the second-to-last is validation text, the last
     test text and the others training text (so all three cover the same topics)."""
-    from pyactx import lab
-
-    text = lab.char_corpus()
-    vocab = lab.CHAR_VOCAB
-    lut = np.full(128, len(vocab) - 1, dtype=np.int64)
-    for i, c in enumerate(vocab):
-        lut[ord(c)] = i
-    ids = lut[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
+    ids, vocab = char_ids(), CHAR_VOCAB
     nb = len(ids) // block
     blocks = ids[: nb * block].reshape(nb, block)
     j = np.arange(nb) % every

@@ -1,9 +1,9 @@
 """Helpers of ``python -m pyactx demo``: the report (terminal text plus one
 self-contained ``index.html``), the claim / measured / why blocks, and the
 finishing touches that make every figure readable by a class (labelled axes,
-legends, integer epoch ticks, titles).
+legends, titles; integer epoch ticks come from :func:`pyactx.lab.plots.integer_ticks`).
 
-Nothing here runs an experiment; :mod:`pyactx.demo` does, with :mod:`pyactx.lab`.
+Nothing here runs an experiment; the sections of :mod:`pyactx.demo` do, with :mod:`pyactx.lab`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import base64
 import html
 import os
 import textwrap
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -142,11 +142,6 @@ def still_falling(curve: np.ndarray) -> float:
 # ---------------------------------------------------------------------------
 # Figures a class can read
 # ---------------------------------------------------------------------------
-
-def integer_ticks(ax, axis: str = "x"):
-    from matplotlib.ticker import MaxNLocator
-    (ax.xaxis if axis == "x" else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
-
 
 def labelled_artists(ax) -> List:
     """Lines, patches and collections of ``ax`` with a label a legend would show."""
