@@ -244,6 +244,24 @@ def _silu_grad_rows(name, np_desc, sp_desc, torch_desc):
             "jax": jx(f"jax.grad(sum(jax.nn.{name}))", "grad_sum(jax.nn.silu)")}
 
 
+def _hardtanh_rows(name, lo, hi, kernel):
+    """relu6 and hard_tanh are hardtanh(x, lo, hi): the rows of name and name_grad."""
+    flo, fhi = float(lo), float(hi)
+    return {
+        name: {
+            "numpy": py(f"np.clip(x, {lo}, {hi}, out=y)"),
+            "torch": py(f"{kernel}: torch._C._nn.hardtanh(x, {lo}, {hi}, out=y)",
+                        f"nn.hardtanh(T.x, {flo!r}, {fhi!r}, out=T.y)"),
+            "numexpr": ne(f"where(x<{lo}, {lo}, where(x>{hi}, {hi}, x))"),
+            "jax": jx(f"jax.nn.{name}")},
+        name + "_grad": {
+            "numpy": py(f"y[...] = (x > {lo}) & (x < {hi})", f"y[...] = (x > {lo}) & (x < {hi}); y"),
+            "torch": py(f"aten.hardtanh_backward(ones, x, {lo}, {hi})",
+                        f"A.hardtanh_backward.grad_input(T.ones, T.x, {flo!r}, {fhi!r}, grad_input=T.y)"),
+            "numexpr": ne(f"where((x>{lo}) & (x<{hi}), one, zero)", consts=ONE_ZERO),
+            "jax": jgrad(f"jax.nn.{name}")}}
+
+
 MAPPINGS: Dict[str, Dict[str, Peer]] = {
     "sigmoid": {
         "numpy": py(SIGMOID_DESC, SIGMOID),
@@ -303,18 +321,7 @@ MAPPINGS: Dict[str, Dict[str, Peer]] = {
                     "A.threshold_backward.grad_input(T.ones, T.x, 0, grad_input=T.y)"),
         "numexpr": ne("where(x>0, one, zero)", consts=ONE_ZERO),
         "jax": jgrad("jax.nn.relu")},
-    "relu6": {
-        "numpy": py("np.clip(x, 0, 6, out=y)"),
-        "torch": py("F.relu6's kernel: torch._C._nn.hardtanh(x, 0, 6, out=y)",
-                    "nn.hardtanh(T.x, 0.0, 6.0, out=T.y)"),
-        "numexpr": ne("where(x<0, 0, where(x>6, 6, x))"),
-        "jax": jx("jax.nn.relu6")},
-    "relu6_grad": {
-        "numpy": py("y[...] = (x > 0) & (x < 6)", "y[...] = (x > 0) & (x < 6); y"),
-        "torch": py("aten.hardtanh_backward(ones, x, 0, 6)",
-                    "A.hardtanh_backward.grad_input(T.ones, T.x, 0.0, 6.0, grad_input=T.y)"),
-        "numexpr": ne("where((x>0) & (x<6), one, zero)", consts=ONE_ZERO),
-        "jax": jgrad("jax.nn.relu6")},
+    **_hardtanh_rows("relu6", 0, 6, "F.relu6's kernel"),
     "selu": {
         "numpy": py("np.expm1(x, out=y); y *= scale*alpha; np.copyto(y, scale*x, where=x > 0)",
                     "np.expm1(x, out=y); np.multiply(y, SELU_SCALE * SELU_ALPHA, out=y); "
@@ -451,18 +458,7 @@ MAPPINGS: Dict[str, Dict[str, Peer]] = {
                     "A.hardswish_backward.out(T.ones, T.x, out=T.y)"),
         "numexpr": ne("where(x<-3, 0, where(x>3, 1, x/3 + 0.5))"),
         "jax": jgrad("jax.nn.hard_silu")},
-    "hard_tanh": {
-        "numpy": py("np.clip(x, -1, 1, out=y)"),
-        "torch": py("F.hardtanh's kernel: torch._C._nn.hardtanh(x, -1, 1, out=y)",
-                    "nn.hardtanh(T.x, -1.0, 1.0, out=T.y)"),
-        "numexpr": ne("where(x<-1, -1, where(x>1, 1, x))"),
-        "jax": jx("jax.nn.hard_tanh")},
-    "hard_tanh_grad": {
-        "numpy": py("y[...] = (x > -1) & (x < 1)", "y[...] = (x > -1) & (x < 1); y"),
-        "torch": py("aten.hardtanh_backward(ones, x, -1, 1)",
-                    "A.hardtanh_backward.grad_input(T.ones, T.x, -1.0, 1.0, grad_input=T.y)"),
-        "numexpr": ne("where((x>-1) & (x<1), one, zero)", consts=ONE_ZERO),
-        "jax": jgrad("jax.nn.hard_tanh")},
+    **_hardtanh_rows("hard_tanh", -1, 1, "F.hardtanh's kernel"),
     "tanhshrink": {
         "numpy": py("x - np.tanh(x) with out=", "np.tanh(x, out=y); np.subtract(x, y, out=y)"),
         "torch": py("F.tanhshrink's formula x - x.tanh() with out=",
