@@ -73,6 +73,11 @@ some machines here, which slows a current NumPy; unless --keep-openblas-env is
 given, the benchmark re-executes itself once with both unset, for its own
 process only, and records the original values in the JSON.
 """
+# The package: cases.py (what is timed, on which arrays), libs.py (the peers'
+# imports), peers.py (pyactx, the floor and the table of peer implementations),
+# timing.py (the one timing harness), runner.py (the run loop), report.py
+# (summary, text, PNG, JSON), machine.py (what the JSON records about the
+# machine); this file is the command line.
 from __future__ import annotations
 
 import argparse
