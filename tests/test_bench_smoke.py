@@ -79,3 +79,9 @@ def test_openblas_env_is_not_touched_in_process(monkeypatch, tmp_path):
     monkeypatch.setattr(os, "execve", lambda *a: called.append(a))
     _run(tmp_path, "--peers", "numpy,floor", "--funcs", "relu", "--no-plot")
     assert not called
+
+
+def test_package_runs_as_a_module():
+    """The OpenBLAS re-exec runs ``python -m pyactx.bench``: the package needs a __main__."""
+    import importlib.util
+    assert importlib.util.find_spec("pyactx.bench.__main__") is not None
