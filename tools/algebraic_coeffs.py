@@ -1,4 +1,4 @@
-"""Coefficients of the vector kernels in csrc/include/pyactx/kernels/algebraic_v.inc
+"""Coefficients of the vector kernels in csrc/include/pyactx/kernels/tanh.inc (tanhshrink)
 (reproducible; needs only mpmath; uses the Remez exchange of tools/vmath_coeffs.py).
 
     python tools/algebraic_coeffs.py            # every table

@@ -1,5 +1,5 @@
 """Constants and root polynomials of the gelu vector kernels
-(csrc/include/pyactx/kernels/gelu_v.inc); reproducible, needs only mpmath.
+(the vector part of csrc/include/pyactx/kernels/gelu.inc); reproducible, needs only mpmath.
 
     python tools/gelu_v_coeffs.py
 

@@ -20,7 +20,7 @@
  * kernel (_dn) and round once, so they are within 0.5 ULP + a vanishing
  * double-rounding term of the exact value; the NumPy loops use faster
  * vector kernels (double rounded once, or native float) where the spec says
- * so (kernel_map.inc).  float16 loops convert blocks to float32 and run the
+ * so (csrc/loops/loop_instances.inc).  float16 loops convert blocks to float32 and run the
  * float32 loops' kernels (loops/loops_half.inc); no float16 kernel goes
  * through double, except the softmax family's rows (rows.h).
  *
