@@ -2,7 +2,8 @@
  * rows.h -- the softmax family: row kernels, Python-free.
  *
  * One template, kernels/softmax.inc, is included here four times, once per
- * storage type:
+ * storage type, with the same type-generic vocabulary as the elementwise
+ * kernels (pyactx/_typegen.h: T, NAME, M) plus the SM_* parameters below:
  *
  *     suffix  storage (IO)     working type (WT)   load / store
  *     _h      uint16_t (half)  double              pyactx_half_to_double / pyactx_double_to_half
@@ -364,11 +365,11 @@ PYACTX_VM_INLINE double pyactx_sm_exp_d(double hi, double lo)
 }
 
 /* ------------------------------------------------------------- float16 */
-#define SM_IO uint16_t
+#define PYACTX_T uint16_t
+#define PYACTX_S h
+#include "pyactx/_typegen.h"
 #define SM_WT double
-#define SM_S h
 #define SM_WS d
-#define SM_WT_LONG 0
 #define SM_LOAD(v) pyactx_half_to_double(v)
 #define SM_STORE(v) pyactx_double_to_half(v)
 #define SM_IO_MIN_EXP (-13)
@@ -378,13 +379,16 @@ PYACTX_VM_INLINE double pyactx_sm_exp_d(double hi, double lo)
 #define SM_PUT(a, b, hi, lo) pyactx_rows_put_h((a), (b), (hi), (lo))
 #define SM_GET(a, b, lo) pyactx_rows_get_h((a), (b), (lo))
 #include "pyactx/kernels/softmax.inc"
+#include "pyactx/_typegen_end.h"
+#undef PYACTX_T
+#undef PYACTX_S
 
 /* --------------------------------------------------------------- float */
-#define SM_IO float
+#define PYACTX_T float
+#define PYACTX_S f
+#include "pyactx/_typegen.h"
 #define SM_WT double
-#define SM_S f
 #define SM_WS d
-#define SM_WT_LONG 0
 #define SM_LOAD(v) ((double)(v))
 #define SM_STORE(v) ((float)(v))
 #define SM_IO_MIN_EXP FLT_MIN_EXP
@@ -398,13 +402,16 @@ PYACTX_VM_INLINE double pyactx_sm_exp_d(double hi, double lo)
 #define SM_PUT(a, b, hi, lo) pyactx_rows_put_f((a), (b), (hi), (lo))
 #define SM_GET(a, b, lo) pyactx_rows_get_f((a), (b), (lo))
 #include "pyactx/kernels/softmax.inc"
+#include "pyactx/_typegen_end.h"
+#undef PYACTX_T
+#undef PYACTX_S
 
 /* -------------------------------------------------------------- double */
-#define SM_IO double
+#define PYACTX_T double
+#define PYACTX_S d
+#include "pyactx/_typegen.h"
 #define SM_WT double
-#define SM_S d
 #define SM_WS d
-#define SM_WT_LONG 0
 #define SM_LOAD(v) (v)
 #define SM_STORE(v) (v)
 #define SM_IO_MIN_EXP DBL_MIN_EXP
@@ -418,13 +425,17 @@ PYACTX_VM_INLINE double pyactx_sm_exp_d(double hi, double lo)
 #define SM_PUT(a, b, hi, lo) (*(a) = (hi), *(b) = (lo))
 #define SM_GET(a, b, lo) (*(lo) = *(b), *(a))
 #include "pyactx/kernels/softmax.inc"
+#include "pyactx/_typegen_end.h"
+#undef PYACTX_T
+#undef PYACTX_S
 
 /* --------------------------------------------------------- long double */
-#define SM_IO long double
+#define PYACTX_T long double
+#define PYACTX_S l
+#define PYACTX_LONG_DOUBLE 1
+#include "pyactx/_typegen.h"
 #define SM_WT long double
-#define SM_S l
 #define SM_WS l
-#define SM_WT_LONG 1
 #define SM_LOAD(v) (v)
 #define SM_STORE(v) (v)
 #define SM_IO_MIN_EXP LDBL_MIN_EXP
@@ -434,6 +445,10 @@ PYACTX_VM_INLINE double pyactx_sm_exp_d(double hi, double lo)
 #define SM_PUT(a, b, hi, lo) (*(a) = (hi), *(b) = (lo))
 #define SM_GET(a, b, lo) (*(lo) = *(b), *(a))
 #include "pyactx/kernels/softmax.inc"
+#include "pyactx/_typegen_end.h"
+#undef PYACTX_LONG_DOUBLE
+#undef PYACTX_T
+#undef PYACTX_S
 
 #ifdef __cplusplus
 }
