@@ -189,7 +189,7 @@ if [ "$run_python" = 1 ]; then
         # detect_stack_use_after_return=0: with it, ASan moves locals to a
         # "fake stack" whose frames are not aligned to 64 bytes, while GCC
         # aligns the AVX-512 block buffers of the loops (loops.inc,
-        # loops_half.inc) to 64 and stores to them with VMOVAPS: SIGSEGV in
+        # elementwise_half.inc) to 64 and stores to them with VMOVAPS: SIGSEGV in
         # the avx512 table under the sanitizer only (measured: the same build
         # runs clean with the option off, and with it on under the avx2
         # table).  No loop hands out a pointer to its locals beyond the call.

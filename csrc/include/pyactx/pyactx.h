@@ -21,7 +21,7 @@
  * double-rounding term of the exact value; the NumPy loops use faster
  * vector kernels (double rounded once, or native float) where the spec says
  * so (csrc/loops/loop_instances.inc).  float16 loops convert blocks to float32 and run the
- * float32 loops' kernels (loops/loops_half.inc); no float16 kernel goes
+ * float32 loops' kernels (loops/elementwise_half.inc); no float16 kernel goes
  * through double, except the softmax family's rows (rows.h).
  *
  * Naming (mirrors pyactx/_spec.py, the single table every list derives from):

@@ -14,7 +14,7 @@
  * raised (see the loops' flag policy).
  *
  * The elementwise float16 loops (unary, parameterised, binary:
- * loops_half.inc) go through float in blocks instead: h -> float (exact)
+ * elementwise_half.inc) go through float in blocks instead: h -> float (exact)
  * -> the float32 kernel (<= 4 float ULP, i.e. 2^-11 float16 ULP) -> h,
  * again within 1 step of the
  * correctly rounded float16.  Conversions: F16C where the loop table is
