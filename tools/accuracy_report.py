@@ -6,7 +6,7 @@ the instruction-set path in use (or each path with --all-paths).
 
 float32/float64/longdouble: max |error| in ULPs of the exact value (points
 next to an interior root of a derivative in ULPs of the sum of |terms|, as
-tests/test_accuracy.py measures them).  float16: max distance, in float16
+tests/numerics/test_accuracy.py measures them).  float16: max distance, in float16
 steps, from the correctly rounded result over all 65,536 inputs.
 """
 import os

@@ -5,7 +5,7 @@
 
 setup.py runs this before every build, so a build can never use a stale
 table; the file is also committed so that the C core (make -C csrc test)
-builds without Python.  tests/test_registry.py checks it is up to date.
+builds without Python.  tests/packaging/test_registry.py checks it is up to date.
 """
 import os
 import runpy

@@ -3,7 +3,7 @@ printed results in pyactx/_spec.py (between the EXAMPLE_RESULTS markers).
 
     python tools/update_doc_examples.py && python tools/generate_table.py
 
-Run after changing a kernel or the spec, then rebuild; tests/test_docs.py
+Run after changing a kernel or the spec, then rebuild; tests/packaging/test_docs.py
 runs the examples as doctests, so a stale result fails the suite.
 """
 import os

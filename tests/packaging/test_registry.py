@@ -12,7 +12,7 @@ import pytest
 import pyactx
 from pyactx import _spec
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ACTS = _spec.ACTIVATION_TABLE
 
 

@@ -388,7 +388,7 @@ def test_garbage_parameters(wrapper, grad, dtype, p, data):
     uf = getattr(pyactx.ufuncs, name + ("_grad" if grad else ""))
     x = data.draw(value_arrays(dtype, (7,)))
     # the keyword wrappers refuse some parameters (PyTorch's checks, see
-    # tests/test_conventions.py); the raw ufunc takes them all
+    # tests/ufunc/test_conventions.py); the raw ufunc takes them all
     refused = (np.isnan(p) or (name == "celu" and p == 0)
                or (name in ("softshrink", "hardshrink", "squareplus") and p < 0)
                or (name == "softshrink" and p == np.inf))

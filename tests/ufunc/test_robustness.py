@@ -19,7 +19,7 @@ import pytest
 import pyactx
 from pyactx import _spec
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FLOATS = [np.float16, np.float32, np.float64, np.longdouble]
 THREADS = [1, 2, 5]
 N_BIG = 200_001          # above the thread pool's split size (2**16 per part)
