@@ -15,7 +15,8 @@ import sys
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))              # the shared helpers
+sys.path.insert(0, os.path.join(ROOT, "tests", "numerics"))  # test_accuracy
 
 import pyactx  # noqa: E402
 import test_accuracy as T  # noqa: E402
