@@ -4,7 +4,7 @@
   pyactx/_spec.py (csrc/include/pyactx/table.inc, csrc/loops/loop_instances.inc)
   is committed, so the C core builds without Python; `python tools/regenerate.py`
   rewrites it after a change to the spec, and the test suite fails while it is
-  out of date (tests/test_generated.py).
+  out of date (tests/packaging/test_generated.py).
 * The inner loops (csrc/loops/loops.inc) are compiled once per instruction
   set with that set's flags -- baseline for any x86-64/aarch64, plus AVX2+FMA
   and AVX-512 on x86-64 -- and the module picks one at import (runtime

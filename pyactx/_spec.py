@@ -85,7 +85,7 @@ class Activation:
     grad_root: Optional[str] = None
     #: what the docstring example (``example_call``) prints, for the function
     #: and its derivative: written once, by hand, and checked as a doctest
-    #: (tests/test_docs.py)
+    #: (tests/packaging/test_docs.py)
     example: str = ""
     grad_example: str = ""
     #: loops that use a vectorisable kernel ``<name>_v`` (in the function's

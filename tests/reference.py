@@ -29,7 +29,8 @@ cost of evaluating (mpmath would otherwise need a ~32000-bit argument
 reduction) changes.
 
 Conventions at kinks are those of the ``kinks`` field of ``pyactx/_spec.py``
-(PyTorch's backward conventions).
+(PyTorch's backward conventions); their values are tabulated in
+``tests/function_facts.py``.
 
 The module also holds the small exact-rounding helpers used by
 ``tools/generate_reference.py`` and by the tests.
@@ -39,6 +40,8 @@ from __future__ import annotations
 
 import mpmath
 from mpmath import mp, mpf
+
+import function_facts
 
 __all__ = [
     "UNARY", "PARAM", "GATE", "PAIR", "TERM_SCALE", "FORMATS",
@@ -544,12 +547,9 @@ TERM_SCALE = {
 
 #: Gate derivative outputs that do not depend on one of the inputs:
 #: (name, output index) -> indices of the inputs the output depends on.  A NaN
-#: in an input an output does not depend on need not propagate to it.
-DEPENDS = {
-    ("glu", 1): (1,),          # d/da a sigmoid(b) = sigmoid(b)
-    ("swiglu", 2): (0,),       # d/db silu(a) b = silu(a)
-    ("geglu", 2): (0,),        # d/db gelu(a) b = gelu(a)
-}
+#: in an input an output does not depend on need not propagate to it.  Stated
+#: in tests/function_facts.py (the ``depends`` facts).
+DEPENDS = function_facts.depends()
 
 
 def functions(name):

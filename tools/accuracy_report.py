@@ -6,7 +6,7 @@ the instruction-set path in use (or each path with --all-paths).
 
 float32/float64/longdouble: max |error| in ULPs of the exact value (points
 next to an interior root of a derivative in ULPs of the sum of |terms|, as
-tests/test_accuracy.py measures them).  float16: max distance, in float16
+tests/numerics/test_accuracy.py measures them).  float16: max distance, in float16
 steps, from the correctly rounded result over all 65,536 inputs.
 """
 import os
@@ -15,7 +15,8 @@ import sys
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))              # the shared helpers
+sys.path.insert(0, os.path.join(ROOT, "tests", "numerics"))  # test_accuracy
 
 import pyactx  # noqa: E402
 import test_accuracy as T  # noqa: E402

@@ -4,7 +4,7 @@
     python tools/generate_readme.py --check   # exit 1 if README is stale
 
 The tables sit between <!-- BEGIN FUNCTIONS --> and <!-- END FUNCTIONS -->;
-tests/test_registry.py checks they match the spec.
+tests/packaging/test_registry.py checks they match the spec.
 """
 import os
 import re

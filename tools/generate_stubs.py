@@ -5,7 +5,7 @@ pyactx/__init__.py (read with `ast`: nothing is imported, no build needed).
     python tools/generate_stubs.py            # write both stubs
     python tools/generate_stubs.py --check    # exit 1 if a committed stub is stale
 
-tests/test_typing.py runs --check and then mypy on snippets against the stubs.
+tests/packaging/test_typing.py runs --check and then mypy on snippets against the stubs.
 
 What the stubs say:
 

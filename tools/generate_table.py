@@ -1,11 +1,18 @@
-"""Generate csrc/include/pyactx/table.inc from pyactx/_spec.py.
+"""Generate the C that registers and loops over every function, from
+pyactx/_spec.py:
 
-    python tools/generate_table.py            # write the file
-    python tools/generate_table.py --check    # exit 1 if it is out of date
+    csrc/include/pyactx/table.inc      the X-macro table (names, docstrings,
+                                       kinds) the module and headers read
+    csrc/loops/loop_instances.inc      every ufunc loop, <name>_loop_<dtype>,
+                                       calling the templates of csrc/loops/
 
-setup.py runs this before every build, so a build can never use a stale
-table; the file is also committed so that the C core (make -C csrc test)
-builds without Python.  tests/test_registry.py checks it is up to date.
+    python tools/generate_table.py            # write the files
+    python tools/generate_table.py --check    # exit 1 if one is out of date
+
+Both files are committed (the C core builds without Python) and the build
+does not regenerate them: `python tools/regenerate.py` runs this with the
+other generators, and tests/packaging/test_generated.py fails while any is
+out of date.
 """
 import os
 import runpy

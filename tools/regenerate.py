@@ -21,7 +21,7 @@ Derived files, and the tool that writes each:
 
 None of them needs the compiled extension, and the build (setup.py) runs
 none of them: the build only reads the source tree.  The test suite runs
-`--check` (tests/test_generated.py), so a stale file fails it.
+`--check` (tests/packaging/test_generated.py), so a stale file fails it.
 """
 import os
 import runpy

@@ -5,7 +5,7 @@
 #   tools/sanitize.sh                 # everything below, default test subset
 #   tools/sanitize.sh --no-python     # only the C core (sanitizers + valgrind)
 #   tools/sanitize.sh --no-valgrind   # skip valgrind
-#   tools/sanitize.sh -- tests/test_x.py -k foo    # pytest arguments instead of the subset
+#   tools/sanitize.sh -- tests/ufunc/test_x.py -k foo    # pytest arguments instead of the subset
 #
 # Steps (each one must be clean; the script exits non-zero at the first failure):
 #
@@ -49,9 +49,9 @@ WORK="${PYACTX_SANITIZE_DIR:-$ROOT/build/sanitize}"
 # atfork handler only in 2023, after GCC 12's libasan; CPython skips its fork
 # tests under ASan for the same reason, gh-89363).  Seen as a rare 'hung'
 # child here, with the same test passing in every plain run.
-DEFAULT_TESTS="tests/test_ufunc_behaviour.py tests/test_registry.py tests/test_properties.py
-tests/test_refcounts.py tests/test_threads.py
---deselect tests/test_threads.py::test_fork_after_pool_started"
+DEFAULT_TESTS="tests/ufunc/test_ufunc_behaviour.py tests/packaging/test_registry.py
+tests/ufunc/test_properties.py tests/ufunc/test_refcounts.py tests/ufunc/test_threads.py
+--deselect tests/ufunc/test_threads.py::test_fork_after_pool_started"
 TESTS="${PYACTX_SANITIZE_TESTS:-$DEFAULT_TESTS}"
 
 run_python=1

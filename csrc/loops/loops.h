@@ -17,7 +17,7 @@
  * Stack budget: a loop call keeps at most ~13 KiB on the caller's stack
  * (gcc -fstack-usage: block buffers of <= 2 KiB each); the row kernels'
  * scratch is a heap workspace per call and thread (rows.h).  Threads with
- * a 64 KiB stack are tested (tests/test_robustness.py).
+ * a 64 KiB stack are tested (tests/ufunc/test_robustness.py).
  */
 #ifndef PYACTX_LOOPS_H
 #define PYACTX_LOOPS_H

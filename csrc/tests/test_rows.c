@@ -6,7 +6,7 @@
  *
  * (or `make -C csrc test`).  Exit status 0 when every check passes.  The
  * exhaustive accuracy tests against mpmath references live in
- * tests/test_softmax_family.py; these are the checks that must hold in any
+ * tests/softmax/test_softmax_family.py; these are the checks that must hold in any
  * build of the C core.
  */
 #include <fenv.h>

@@ -19,7 +19,9 @@ import pytest
 import pyactx
 from pyactx import _spec
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import function_facts as facts
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FLOATS = [np.float16, np.float32, np.float64, np.longdouble]
 THREADS = [1, 2, 5]
 N_BIG = 200_001          # above the thread pool's split size (2**16 per part)
@@ -360,13 +362,16 @@ def test_nan_payload_independent_of_layout(isa, dt, name):
 
 # --------------------------------------------------------------------------
 # 9. hard_silu_grad at the kinks follows PyTorch (autograd and
-#    aten.hardswish_backward): 0 at -3, 1 at 3.
+#    aten.hardswish_backward): 0 at -3, 1 at 3 (the ``kinks`` facts of
+#    function_facts.py).
 # --------------------------------------------------------------------------
 @pytest.mark.parametrize("dt", FLOATS)
 def test_hard_silu_grad_kinks_follow_pytorch(isa, dt):
-    x = np.array([-3.0, 3.0, -np.nextafter(dt(3), dt(4)), np.nextafter(dt(3), dt(0))], dtype=dt)
+    (k0, want0), (k1, want1) = facts.kinks("hard_silu")
+    assert (k0, k1) == (-3.0, 3.0)
+    x = np.array([k0, k1, -np.nextafter(dt(3), dt(4)), np.nextafter(dt(3), dt(0))], dtype=dt)
     g = pyactx.hard_silu_grad(x)
-    assert g[0] == 0 and g[1] == 1
+    assert g[0] == want0 and g[1] == want1
     assert g[2] == 0
     assert np.isclose(g[3], 1.5, rtol=1e-3)
 
@@ -383,18 +388,23 @@ def test_hard_silu_grad_matches_torch():
 #     (README, "Special values"): pyactx's values are checked always, the
 #     PyTorch column whenever torch is installed, so the table stays true.
 # --------------------------------------------------------------------------
-INF = np.inf
-SPECIAL_VS_TORCH = [
-    # (label, pyactx call, torch call, pyactx result, torch result)
-    ("relu(-0.0)", lambda: pyactx.relu(np.array([-0.0])),
-     lambda F, t: F.relu(t([-0.0])), [0.0], [-0.0]),
-    ("leaky_relu(-inf, negative_slope=0)", lambda: pyactx.ufuncs.leaky_relu(np.array([-INF]), 0.0),
-     lambda F, t: F.leaky_relu(t([-INF]), 0.0), [-0.0], [np.nan]),
-    ("softplus(+-0, beta=inf)", lambda: pyactx.ufuncs.softplus(np.array([0.0, -0.0]), INF),
-     lambda F, t: F.softplus(t([0.0, -0.0]), beta=INF), [0.0, 0.0], [np.nan, np.nan]),
-    ("elu(+-0, alpha=inf)", lambda: pyactx.ufuncs.elu(np.array([0.0, -0.0]), INF),
-     lambda F, t: F.elu(t([0.0, -0.0]), alpha=INF), [np.nan, np.nan], [0.0, -0.0]),
-]
+def _special_vs_torch():
+    """(label, pyactx call, torch call, pyactx result, torch result), from the
+    ``vs_torch`` facts of function_facts.py: the raw ufunc with the parameter
+    positionally; torch.nn.functional.<name> with it by the spec's name."""
+    pnames = {a.name: a.params[0].name for a in _spec.ACTIVATION_TABLE if a.params}
+    out = []
+    for label, name, x, p, ours, theirs in facts.vs_torch():
+        args = () if p is None else (p,)
+        kw = {} if p is None else {pnames[name]: p}
+        out.append((label,
+                    lambda name=name, x=x, args=args: getattr(pyactx.ufuncs, name)(np.array(x), *args),
+                    lambda fn, t, name=name, x=x, kw=kw: getattr(fn, name)(t(x), **kw),
+                    ours, theirs))
+    return out
+
+
+SPECIAL_VS_TORCH = _special_vs_torch()
 
 
 def _same_signed(a, b):

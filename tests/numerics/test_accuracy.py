@@ -43,6 +43,7 @@ import pyactx
 from pyactx import _spec
 
 import _ulp as U
+import function_facts as facts
 
 pytestmark = pytest.mark.usefixtures("each_dispatch")
 
@@ -63,14 +64,15 @@ ULP_BOUND = {
 
 #: float64 outputs (name, output) held to the relative bar much closer to
 #: their interior root: kappa_limit 4 * 2**11 instead of 4, as if their
-#: working precision were 64 bits.  geglu's d/da evaluates the cancelling
-#: sum in long double (x87); the others carry it in double-double or factor
-#: the root out of a fitted polynomial in their vector kernels, and are held
-#: to the same stricter limit because they meet it.  mish's derivative is
-#: not listed: its double-double sum meets the 53-bit limit (4), not this
-#: one (measured 5.7 ULP at x = -1.196, kappa ~ 10^3).
-LONG_DOUBLE_WORKING = {("silu", 1), ("swish", 1), ("gelu", 1), ("gelu_tanh", 1),
-                       ("swiglu", 1), ("geglu", 1)}
+#: working precision were 64 bits (the ``f64_working_bits`` facts of
+#: function_facts.py: silu', swish', gelu', gelu_tanh', swiglu d/da, geglu
+#: d/da).  geglu's d/da evaluates the cancelling sum in long double (x87); the
+#: others carry it in double-double or factor the root out of a fitted
+#: polynomial in their vector kernels, and are held to the same stricter limit
+#: because they meet it.  mish's derivative is not listed: its double-double
+#: sum meets the 53-bit limit (4), not this one (measured 5.7 ULP at
+#: x = -1.196, kappa ~ 10^3).
+LONG_DOUBLE_WORKING = facts.f64_extended_working()
 
 
 def kappa_limit(case):
@@ -83,10 +85,10 @@ def kappa_limit(case):
         p_work = 64
     return 4.0 * 2.0 ** (p_work - p)
 
-#: outputs that ignore one input: (name, output) -> inputs they depend on.
-#: (Kept in step with reference.DEPENDS; a NaN in an ignored input may, but
-#: need not, give NaN.)
-DEPENDS = {("glu", 1): (1,), ("swiglu", 2): (0,), ("geglu", 2): (0,)}
+#: outputs that ignore one input: (name, output) -> inputs they depend on
+#: (the ``depends`` facts of function_facts.py, which reference.DEPENDS reads
+#: too; a NaN in an ignored input may, but need not, give NaN.)
+DEPENDS = facts.depends()
 
 SKIP_LD = pytest.mark.skipif(not U.LONGDOUBLE_IS_X87,
                              reason="long double reference data are for the x86 80-bit format")
@@ -272,13 +274,8 @@ def test_float16_within_one_ulp_of_correct_rounding(case):
 # Spot values quoted in the spec
 # ---------------------------------------------------------------------------
 
-SPOT = [
-    ("sigmoid", 0, -100.0, 3.72e-44),
-    ("sigmoid", 1, 40.0, 4.25e-18),
-    ("gelu", 0, -10.0, -7.62e-23),
-    ("tanhshrink", 0, 1e-3, 3.33e-10),
-    ("log_sigmoid", 0, 50.0, -1.93e-22),
-]
+#: (name, output, x, approx): the ``spot`` facts of function_facts.py
+SPOT = facts.spot_values()
 
 
 @pytest.mark.parametrize("name,out,x,approx", SPOT,

@@ -12,7 +12,9 @@ import pytest
 import pyactx
 from pyactx import _spec
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import function_facts as facts
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ACTS = _spec.ACTIVATION_TABLE
 
 
@@ -78,6 +80,11 @@ def test_docstrings_show_formula_and_kinks(act):
         assert f"{p.name}" in doc and repr(p.default) in doc
     gdoc = getattr(pyactx.ufuncs, act.name + "_grad").__doc__
     assert act.kinks in gdoc
+    # the derivative's value at each kink (function_facts.py), float64, default parameter
+    p = act.params[0].default if act.params else None
+    for x, want in facts.kinks(act.name, p):
+        extra = () if p is None else (p,)
+        assert getattr(pyactx.ufuncs, act.name + "_grad")(np.float64(x), *extra) == want, (act.name, x)
 
 
 def test_registry_fields():
@@ -94,7 +101,9 @@ def _dense_grid():
     # and the kinks with their neighbours: a supremum may be approached at a
     # kink whose own value follows another convention (hard_silu' -> 3/2 as
     # x -> 3 from below, 1 at x = 3)
-    kinks = np.array([-3.0, 3.0, 0.0, 1.0, -1.0, 6.0])
+    # (the kinks of the parameterless functions, from function_facts.py:
+    # -3, -1, 0, 1, 3, 6)
+    kinks = np.array(facts.kink_points([a.name for a in ACTS if not a.params]))
     return np.concatenate([np.linspace(-12, 12, 480001), kinks, np.nextafter(kinks, -np.inf),
                            np.nextafter(kinks, np.inf), [-1e3, -40.0, 40.0, 1e3]])
 

@@ -23,7 +23,7 @@ import pytest
 
 import pyactx
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PKG = os.path.join(ROOT, "pyactx")
 STUB_INIT = os.path.join(PKG, "__init__.pyi")
 STUB_UFUNCS = os.path.join(PKG, "ufuncs.pyi")

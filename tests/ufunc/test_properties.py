@@ -33,6 +33,8 @@ from hypothesis import strategies as st  # noqa: E402
 import pyactx  # noqa: E402
 from pyactx import _spec  # noqa: E402
 
+import function_facts as facts  # noqa: E402
+
 # ---------------------------------------------------------------------------
 # Profile and bookkeeping.
 # ---------------------------------------------------------------------------
@@ -388,10 +390,9 @@ def test_garbage_parameters(wrapper, grad, dtype, p, data):
     uf = getattr(pyactx.ufuncs, name + ("_grad" if grad else ""))
     x = data.draw(value_arrays(dtype, (7,)))
     # the keyword wrappers refuse some parameters (PyTorch's checks, see
-    # tests/test_conventions.py); the raw ufunc takes them all
-    refused = (np.isnan(p) or (name == "celu" and p == 0)
-               or (name in ("softshrink", "hardshrink", "squareplus") and p < 0)
-               or (name == "softshrink" and p == np.inf))
+    # tests/ufunc/test_conventions.py; the ``param_refused`` facts of
+    # function_facts.py); the raw ufunc takes them all
+    refused = facts.param_refused(name, p)
     if refused:
         with pytest.raises(ValueError, match=pname):
             fn(x, **{pname: p})

@@ -260,7 +260,8 @@ def test_no_static_state_in_kernels():
     """The kernels and loops keep no mutable static state: the only 'static'
     non-const objects in csrc are the loop tables, the thread count and the
     pool (documented above).  A new one must be added here consciously."""
-    root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "csrc")
+    root = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        "csrc")
     if not os.path.isdir(root):
         pytest.skip("no csrc/ beside the tests (installed package)")
     import re

@@ -26,6 +26,8 @@ import pytest
 import pyactx
 from pyactx import _spec
 
+import function_facts as facts
+
 HERE = __file__
 ACTS = [a for a in _spec.ACTIVATION_TABLE if a.params]
 WRAPPERS = [(a.name + s, a.name, a.params[0].name) for a in ACTS for s in ("", "_grad")]
@@ -336,17 +338,10 @@ def test_dask_inputs_stay_lazy():
 # keyword wrappers: parameter checks
 # ===========================================================================
 
-#: the decisions (see each wrapper's docstring)
-def _refused(base, v):
-    if v != v:
-        return True                                     # NaN: every parameter
-    if base == "celu":
-        return v == 0                                   # PyTorch: ZeroDivisionError
-    if base == "softshrink":
-        return v < 0 or v == np.inf                     # PyTorch: lambd in [0, max]
-    if base in ("hardshrink", "squareplus"):
-        return v < 0
-    return False                                        # leaky_relu, elu, swish, softplus
+#: the decisions (see each wrapper's docstring): the ``param_refused`` facts
+#: of function_facts.py (NaN for every parameter; celu 0; softshrink < 0 and
+#: inf; hardshrink, squareplus < 0; nothing else)
+_refused = facts.param_refused
 
 
 PROBES = [np.nan, 0.0, -0.0, 1e-300, -1e-300, -1.0, 2.0, np.inf, -np.inf]
@@ -410,7 +405,7 @@ def test_parameter_checks_agree_with_torch():
             except (RuntimeError, ValueError, ZeroDivisionError):
                 torch_refuses = True
             ours = _refused(name, v)
-            deviation = (v != v and name != "softshrink") or (name == "hardshrink" and v < 0)
+            deviation = facts.torch_param_deviation(name, v)
             if deviation:
                 assert ours and not torch_refuses, (name, v)
             else:

@@ -45,10 +45,10 @@ import pytest
 
 import pyactx
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))   # tests/
 import reference_softmax as ref  # noqa: E402
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
 L = np.longdouble
 DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64,
           "longdouble": np.longdouble}
@@ -60,7 +60,7 @@ ALL_FUNCS = MAP_FUNCS + ROW_FUNCS + ("softmax_jacobian",)
 SCALED = {"softmax_vjp": "softmax_vjp_scale", "log_softmax_vjp": "log_softmax_vjp_scale",
           "logsumexp": "logsumexp_scale"}
 # pyactx.cross_entropy / cross_entropy_grad are Python functions with PyTorch's
-# semantics (tests/test_conventions.py); this file tests the raw gufuncs.
+# semantics (tests/ufunc/test_conventions.py); this file tests the raw gufuncs.
 GUFUNCS = [pyactx.softmax, pyactx.log_softmax, pyactx.logsumexp, pyactx.softmax_jacobian,
            pyactx.softmax_vjp, pyactx.log_softmax_vjp, pyactx.ufuncs.cross_entropy,
            pyactx.ufuncs.cross_entropy_grad]
@@ -828,7 +828,7 @@ def test_labels_out_of_range(uf, dtype):
         with pytest.raises(ValueError):
             uf(x[0], I(bad))
     # every negative label is an error for the raw gufunc (PyTorch's rule;
-    # ignore_index is handled by pyactx.cross_entropy, tests/test_conventions.py)
+    # ignore_index is handled by pyactx.cross_entropy, tests/ufunc/test_conventions.py)
     assert uf(x, np.array([0, n - 1, 2])).shape == shape
 
 

@@ -26,7 +26,8 @@ def test_docstring_example(name):
 
 def test_readme_examples():
     import os
-    readme = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
+    readme = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                          "README.md")
     failures, tried = doctest.testfile(readme, module_relative=False, globs={"np": np, "pyactx": pyactx},
                                        optionflags=doctest.NORMALIZE_WHITESPACE)
     assert tried > 0 and failures == 0
