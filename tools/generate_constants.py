@@ -14,6 +14,9 @@ simply less precise than it could be.
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from derived import write_or_check  # noqa: E402
+
 import mpmath
 
 mpmath.mp.prec = 400
@@ -68,17 +71,7 @@ def render():
 
 
 def main(argv):
-    text = render()
-    if "--check" in argv:
-        with open(OUT_PATH) as f:
-            if f.read() != text:
-                print(f"{OUT_PATH} is out of date: run python tools/generate_constants.py")
-                return 1
-        return 0
-    with open(OUT_PATH, "w") as f:
-        f.write(text)
-    return 0
-
+    return write_or_check({OUT_PATH: render()}, argv, "generate_constants.py")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -11,6 +11,9 @@ import re
 import runpy
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from derived import write_or_check  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 README = os.path.join(ROOT, "README.md")
 
@@ -48,15 +51,7 @@ def main(argv):
         text = f.read()
     new = re.sub(r"(<!-- BEGIN FUNCTIONS -->\n).*?(<!-- END FUNCTIONS -->)",
                  lambda m: m.group(1) + render() + m.group(2), text, flags=re.S)
-    if "--check" in argv:
-        if new != text:
-            print("README.md function tables are stale: run python tools/generate_readme.py")
-            return 1
-        return 0
-    with open(README, "w") as f:
-        f.write(new)
-    return 0
-
+    return write_or_check({README: new}, argv, "generate_readme.py")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

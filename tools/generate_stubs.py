@@ -28,6 +28,9 @@ import os
 import runpy
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from derived import write_or_check  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPEC_PATH = os.path.join(ROOT, "pyactx", "_spec.py")
 INIT_PATH = os.path.join(ROOT, "pyactx", "__init__.py")
@@ -438,23 +441,7 @@ def targets():
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    check = "--check" in argv
-    stale = []
-    for path, text in targets().items():
-        old = open(path, encoding="utf-8").read() if os.path.exists(path) else None
-        if old == text:
-            continue
-        if check:
-            stale.append(os.path.relpath(path, ROOT))
-        else:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(text)
-            print(f"wrote {os.path.relpath(path, ROOT)}")
-    if stale:
-        print("stale (run python tools/generate_stubs.py): " + ", ".join(stale))
-        return 1
-    return 0
-
+    return write_or_check(targets(), argv, "generate_stubs.py")
 
 if __name__ == "__main__":
     sys.exit(main())

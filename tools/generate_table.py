@@ -18,6 +18,9 @@ import os
 import runpy
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from derived import write_or_check  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPEC_PATH = os.path.join(ROOT, "pyactx", "_spec.py")
 OUT_PATH = os.path.join(ROOT, "csrc", "include", "pyactx", "table.inc")
@@ -237,19 +240,8 @@ def render_loops():
 
 
 def main(argv):
-    outputs = {OUT_PATH: render(), LOOPS_PATH: render_loops()}
-    if "--check" in argv:
-        for path, text in outputs.items():
-            with open(path) as f:
-                if f.read() != text:
-                    print(f"{path} is out of date: run python tools/generate_table.py")
-                    return 1
-        return 0
-    for path, text in outputs.items():
-        with open(path, "w") as f:
-            f.write(text)
-    return 0
-
+    return write_or_check({OUT_PATH: render(), LOOPS_PATH: render_loops()}, argv,
+                          "generate_table.py")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -478,9 +478,9 @@ def test_out_trailing_input_by_one_threaded():
 # ---------------------------------------------------------------------------
 # 3. accumulate and reduce (2 inputs, 1 output).
 # ---------------------------------------------------------------------------
-@budget(160)
-@given(data=st.data())
-def test_accumulate_matches_fold(data):
+def draw_fold_case(data):
+    """A two-input function, an array (any dtype, shape, layout, value mix)
+    and an axis to fold it along: what accumulate and reduce tests share."""
     name = data.draw(st.sampled_from(TWO_IN_ONE_OUT), label="name")
     uf = getattr(U, name)
     dtype = data.draw(st.sampled_from(FLOATS), label="dtype")
@@ -491,6 +491,13 @@ def test_accumulate_matches_fold(data):
     mix = data.draw(st.sampled_from(MIXES), label="mix")
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
     x = make_view(rng, dtype, shape, data.draw(layouts(ndim)), mix)
+    return name, uf, dtype, ndim, shape, axis, mix, rng, x
+
+
+@budget(160)
+@given(data=st.data())
+def test_accumulate_matches_fold(data):
+    name, uf, dtype, ndim, shape, axis, mix, rng, x = draw_fold_case(data)
     acc_dtype = None
     if data.draw(st.integers(0, 4)) == 0:
         acc_dtype = data.draw(st.sampled_from(FLOATS), label="dtype=")
@@ -549,16 +556,7 @@ def test_accumulate_large_threaded(nthreads, large_accumulate_case):
 @budget(160)
 @given(data=st.data())
 def test_reduce_matches_fold(data):
-    name = data.draw(st.sampled_from(TWO_IN_ONE_OUT), label="name")
-    uf = getattr(U, name)
-    dtype = data.draw(st.sampled_from(FLOATS), label="dtype")
-    ndim = data.draw(st.integers(1, 3), label="ndim")
-    top = {1: 70, 2: 20, 3: 8}[ndim]
-    shape = tuple(data.draw(st.integers(0, top)) for _ in range(ndim))
-    axis = data.draw(st.integers(-ndim, ndim - 1), label="axis")
-    mix = data.draw(st.sampled_from(MIXES), label="mix")
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
-    x = make_view(rng, dtype, shape, data.draw(layouts(ndim)), mix)
+    name, uf, dtype, ndim, shape, axis, mix, rng, x = draw_fold_case(data)
     keepdims = data.draw(st.booleans(), label="keepdims")
     kw = {"axis": axis, "keepdims": keepdims}
     initial = where = None
