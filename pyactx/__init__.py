@@ -82,37 +82,22 @@ def _bad_out(fname, pname, out):
 # parameter (a test added in _make_check).  The scalar expression ({p} is the
 # parameter) is the same set of tests inlined into the wrapper for a Python
 # float, the common case, so that a valid float costs one comparison or two.
-_RULES = {
-    "leaky_relu": ((), "", "any other value is accepted, as in PyTorch (a negative or "
-                           "infinite slope included)."),
-    "elu": ((), "", "any other value is accepted, as in PyTorch (alpha <= 0 and alpha = inf "
-                    "included)."),
-    "celu": (((lambda a: a == 0, "alpha must not be 0 (the formula divides by alpha; PyTorch "
-                                 "raises ZeroDivisionError: alpha cannot be 0 for CELU)"),),
-             " or {p} == 0.0",
-             "alpha = 0 is refused (PyTorch: ZeroDivisionError); negative and infinite alpha "
-             "are accepted, as in PyTorch (alpha = inf gives NaN for x <= 0 with 'invalid')."),
-    "swish": ((), "", "any other value is accepted (PyTorch has no swish with a beta: silu is "
-                      "beta = 1); beta = 0 gives x / 2."),
-    "softplus": ((), "", "any other value is accepted, as in PyTorch; beta = 0 gives +inf "
-                         "everywhere (divide-by-zero), as PyTorch's log1p(exp(0)) / 0 does."),
-    "softshrink": (((lambda v: v < 0, "lambd must be >= 0 (PyTorch: lambda must be in range "
-                                      "[0, max])"),
-                    (lambda v: v == _math.inf, "lambd must be finite (PyTorch: lambda must be "
-                                               "in range [0, max])")),
-                   " or {p} < 0.0 or {p} == _inf",
-                   "lambd < 0 and lambd = inf are refused, as in PyTorch (which requires "
-                   "0 <= lambd <= the largest finite value)."),
-    "hardshrink": (((lambda v: v < 0, "lambd must be >= 0 (the half-width of the dead zone)"),),
-                   " or {p} < 0.0",
-                   "lambd < 0 is refused (PyTorch accepts it and then returns x unchanged; "
-                   "refused here for consistency with softshrink); lambd = inf is accepted "
-                   "(everything is in the dead zone: 0, as PyTorch gives)."),
-    "squareplus": (((lambda v: v < 0, "b must be >= 0 (b < 0 gives NaN where x**2 + b < 0)"),),
-                   " or {p} < 0.0",
-                   "b < 0 is refused (no PyTorch counterpart; the definition needs b >= 0, "
-                   "the raw ufunc gives NaN with 'invalid' where x**2 + b < 0)."),
+#: how the wrappers test each condition a spec Param can refuse
+#: (_spec.REFUSE_CONDITIONS): the predicate (scalar or array) and the same
+#: test written into the wrapper's fast path for a plain float
+_CONDITIONS = {
+    "< 0": (lambda v: v < 0, " or {p} < 0.0"),
+    "== 0": (lambda v: v == 0, " or {p} == 0.0"),
+    "== inf": (lambda v: v == _math.inf, " or {p} == _inf"),
 }
+
+
+def _rules(param):
+    """(predicates with messages, fast-path test, docstring note) of a Param."""
+    tests = tuple((_CONDITIONS[cond][0], msg) for cond, msg in param.refuse)
+    fast = "".join(_CONDITIONS[cond][1] for cond, _ in param.refuse)
+    return tests, fast, param.accepts
+
 
 #: NumPy scalar types checked directly (no array conversion)
 _NP_SCALARS = frozenset(_np.dtype(c).type for c in "efdgbhilqBHILQ")
@@ -256,18 +241,18 @@ class _NoContextVar:
         return None
 
 
-def _param_wrapper(ufunc, fname: str, pname: str, pdefault: float, doc: str,
-                   base: str = "") -> Callable:
+def _param_wrapper(ufunc, fname: str, param, doc: str) -> Callable:
     """A plain function ``fname(x, pname=default, out=None, *, where=..., ...)``
     calling the two-input ufunc.  Generated from a template (as namedtuple
     does) so that its signature is real and its call costs one frame.
 
-    On top of the raw ufunc it (1) validates the parameter (``_RULES``),
+    On top of the raw ufunc it (1) validates the parameter (the spec's
+    ``Param.refuse``),
     (2) refuses an ``out`` that is not an array with a TypeError that names
     the likely mistake (a second parameter passed positionally), and
     (3) issues NumPy's RuntimeWarnings at the caller's line."""
-    base = base or fname
-    tests, scalar_test, rule_doc = _RULES.get(base, ((), "", "any other value is accepted."))
+    pname, pdefault = param.name, param.default
+    tests, scalar_test, rule_doc = _rules(param)
     cache: dict = {}
     code_box: list = [None]
     var = _ERRSTATE_VAR
@@ -353,9 +338,8 @@ def _build():
         guf = getattr(_core, act.name + "_grad")
         if act.params:
             p = act.params[0]
-            fwd = _param_wrapper(uf, act.name, p.name, p.default, uf.__doc__, act.name)
-            grd = _param_wrapper(guf, act.name + "_grad", p.name, p.default, guf.__doc__,
-                                 act.name)
+            fwd = _param_wrapper(uf, act.name, p, uf.__doc__)
+            grd = _param_wrapper(guf, act.name + "_grad", p, guf.__doc__)
         else:
             fwd, grd = uf, guf
         info = ActivationInfo(

@@ -51,6 +51,15 @@ class Param:
     doc: str
     #: a second value that the mpmath reference data (tests/data) also covers
     alt: Optional[float] = None
+    #: values the keyword wrapper refuses with a ValueError (NaN always is):
+    #: (condition, message) pairs, condition one of REFUSE_CONDITIONS
+    refuse: Tuple[Tuple[str, str], ...] = ()
+    #: what the wrapper's docstring says about the values it accepts
+    accepts: str = "any other value is accepted."
+
+
+#: the conditions a Param can refuse (the wrapper tests them, scalar or array)
+REFUSE_CONDITIONS = ("< 0", "== 0", "== inf")
 
 
 @dataclass(frozen=True)
@@ -342,7 +351,8 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         output_range="(-inf, inf)", zero_centred="roughly", monotonic=True, smooth=False,
         bounded="neither", max_abs_grad=1.0,
         kinks="leaky_relu_grad(0) = negative_slope (PyTorch convention)",
-        params=(Param("negative_slope", 0.01, "slope for x <= 0", alt=0.2),),
+        params=(Param("negative_slope", 0.01, "slope for x <= 0", alt=0.2,
+            accepts='any other value is accepted, as in PyTorch (a negative or infinite slope included).'),),
         kink_points=(0,),
         example='array([-0.01,  0.  ,  2.  ])',
         grad_example='array([0.01, 0.01, 1.  ])',
@@ -356,7 +366,8 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         output_range="(-alpha, inf)", zero_centred="roughly", monotonic=True, smooth=True,
         bounded="below", max_abs_grad=1.0,
         kinks="elu_grad(0) = alpha (PyTorch convention); C^1 only for alpha = 1",
-        params=(Param("alpha", 1.0, "saturation value -alpha for x -> -inf", alt=0.7),),
+        params=(Param("alpha", 1.0, "saturation value -alpha for x -> -inf", alt=0.7,
+            accepts='any other value is accepted, as in PyTorch (alpha <= 0 and alpha = inf included).'),),
         kink_points=(0,),
         example='array([-0.63212056,  0.        ,  2.        ])',
         grad_example='array([0.36787944, 1.        , 1.        ])',
@@ -369,7 +380,9 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_latex=r"\begin{cases}1&x>0\\ e^{x/\alpha}&x\le0\end{cases}",
         output_range="(-alpha, inf)", zero_centred="roughly", monotonic=True, smooth=True,
         bounded="below", max_abs_grad=1.0, kinks="celu_grad(0) = 1",
-        params=(Param("alpha", 1.0, "saturation value -alpha for x -> -inf (alpha > 0)", alt=0.7),),
+        params=(Param("alpha", 1.0, "saturation value -alpha for x -> -inf (alpha > 0)", alt=0.7,
+            refuse=(('== 0', 'alpha must not be 0 (the formula divides by alpha; PyTorch raises ZeroDivisionError: alpha cannot be 0 for CELU)'),),
+            accepts="alpha = 0 is refused (PyTorch: ZeroDivisionError); negative and infinite alpha are accepted, as in PyTorch (alpha = inf gives NaN for x <= 0 with 'invalid')."),),
         kink_points=(0,),
         example='array([-0.63212056,  0.        ,  2.        ])',
         grad_example='array([0.36787944, 1.        , 1.        ])',
@@ -381,7 +394,8 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_latex=r"\sigma(\beta x)\left(1+\beta x\,\sigma(-\beta x)\right)",
         output_range="[-0.2785/beta, inf) for beta > 0", zero_centred="roughly", monotonic=False,
         smooth=True, bounded="below", max_abs_grad=1.099839320128867, kinks="none (smooth)",
-        params=(Param("beta", 1.0, "inverse temperature; beta = 1 is silu", alt=2.5),),
+        params=(Param("beta", 1.0, "inverse temperature; beta = 1 is silu", alt=2.5,
+            accepts='any other value is accepted (PyTorch has no swish with a beta: silu is beta = 1); beta = 0 gives x / 2.'),),
         grad_root='-1.28 / p',
         example='array([-0.26894142,  0.        ,  1.76159416])',
         grad_example='array([0.07232949, 0.5       , 1.09078425])',
@@ -394,7 +408,8 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         output_range="(0, inf)", zero_centred="no", monotonic=True, smooth=True,
         bounded="below", max_abs_grad=1.0, kinks="none (smooth)",
         notes="Exact for every x: no 'threshold' switch to the identity as in PyTorch.",
-        params=(Param("beta", 1.0, "sharpness; the kink of relu is approached as beta -> inf", alt=2.5),),
+        params=(Param("beta", 1.0, "sharpness; the kink of relu is approached as beta -> inf", alt=2.5,
+            accepts="any other value is accepted, as in PyTorch; beta = 0 gives +inf everywhere (divide-by-zero), as PyTorch's log1p(exp(0)) / 0 does."),),
         example='array([0.31326169, 0.69314718, 2.12692801])',
         grad_example='array([0.26894142, 0.5       , 0.88079708])',
     ),
@@ -406,7 +421,9 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         output_range="(-inf, inf)", zero_centred="yes", monotonic=True, smooth=False,
         bounded="neither", max_abs_grad=1.0,
         kinks="softshrink_grad(+-lambd) = 0 (PyTorch convention)",
-        params=(Param("lambd", 0.5, "half-width of the dead zone (lambd >= 0)", alt=1.25),),
+        params=(Param("lambd", 0.5, "half-width of the dead zone (lambd >= 0)", alt=1.25,
+            refuse=(('< 0', 'lambd must be >= 0 (PyTorch: lambda must be in range [0, max])'), ('== inf', 'lambd must be finite (PyTorch: lambda must be in range [0, max])')),
+            accepts='lambd < 0 and lambd = inf are refused, as in PyTorch (which requires 0 <= lambd <= the largest finite value).'),),
         kink_points=('p', '-p', 0),
         example='array([-0.5,  0. ,  1.5])',
         grad_example='array([1., 0., 1.])',
@@ -418,7 +435,9 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         output_range="(-inf, inf)", zero_centred="yes", monotonic=True, smooth=False,
         bounded="neither", max_abs_grad=1.0,
         kinks="discontinuous at +-lambd; hardshrink_grad(+-lambd) = 0 (PyTorch convention)",
-        params=(Param("lambd", 0.5, "half-width of the dead zone (lambd >= 0)", alt=1.25),),
+        params=(Param("lambd", 0.5, "half-width of the dead zone (lambd >= 0)", alt=1.25,
+            refuse=(('< 0', 'lambd must be >= 0 (the half-width of the dead zone)'),),
+            accepts='lambd < 0 is refused (PyTorch accepts it and then returns x unchanged; refused here for consistency with softshrink); lambd = inf is accepted (everything is in the dead zone: 0, as PyTorch gives).'),),
         kink_points=('p', '-p', 0),
         example='array([-1.,  0.,  2.])',
         grad_example='array([1., 0., 1.])',
@@ -432,7 +451,9 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         kinks="none for b > 0; b = 0 gives relu with squareplus_grad(0) = 1/2; NaN with "
               "invalid where x**2 + b < 0",
         notes="For x << 0 it uses the conjugate form b / (2 (sqrt(x**2 + b) - x)): no cancellation.",
-        params=(Param("b", 4.0, "curvature at 0 (b >= 0)", alt=0.5),),
+        params=(Param("b", 4.0, "curvature at 0 (b >= 0)", alt=0.5,
+            refuse=(('< 0', 'b must be >= 0 (b < 0 gives NaN where x**2 + b < 0)'),),
+            accepts="b < 0 is refused (no PyTorch counterpart; the definition needs b >= 0, the raw ufunc gives NaN with 'invalid' where x**2 + b < 0)."),),
         kink_points=(0,),
         example='array([0.61803399, 1.        , 2.41421356])',
         grad_example='array([0.2763932 , 0.5       , 0.85355339])',
