@@ -12,7 +12,7 @@ and this directory is put on sys.path so that any test can `import _ulp`,
 `import reference`, `import function_facts`.
 
 The fast subset: `python -m pytest -m "not slow"` (~70 s on the shared 2-core
-machine, 6481 tests; the whole suite, 6818 tests, takes ~20-25 min there).  A test is `slow` when it is listed
+machine, about 95 % of the tests; the whole suite takes ~17-25 min there).  A test is `slow` when it is listed
 in SLOW below (measured with --durations: seconds or more each, or a module
 whose tests share a costly fixture) or carries the `notebooks` marker; the
 mark is applied here so that no test file needs to change for it.

@@ -206,6 +206,9 @@ def param_refused(name, v):
     """Does the keyword wrapper of ``name`` refuse parameter value ``v``?"""
     if _nan(v):
         return NAN_PARAM_REFUSED
+    if "param_refused" not in FACTS.get(name, {}):
+        raise KeyError(f"tests/function_facts.py: FACTS[{name!r}] needs a 'param_refused' "
+                       f"entry (which parameter values the keyword wrapper refuses)")
     return bool(FACTS[name]["param_refused"](v))
 
 
