@@ -38,8 +38,10 @@ import math
 import os
 import sys
 import warnings
+import zlib
 
 import mpmath
+
 import numpy as np
 import pytest
 
@@ -251,7 +253,9 @@ def test_long_rows_sum_to_one(dtype, sigma):
 # relative), measured in the units of ``ulp_errors`` against ``BOUND``.
 
 def _long_row(kind, n, dtype):
-    rng = np.random.default_rng(abs(hash((kind, n))) % 2 ** 32)
+    # a stable seed: hash() of a str changes with every process
+    # (PYTHONHASHSEED), which made this data -- and the test -- differ per run
+    rng = np.random.default_rng(zlib.crc32(f"{kind}/{n}".encode()))
     if kind == "random":
         x = rng.standard_normal(n) * 4
     elif kind == "max_near_end":            # one late rescale by a large factor
@@ -876,3 +880,21 @@ def test_family_consistency(dtype):
     J = pyactx.softmax_jacobian(x)
     np.testing.assert_allclose(pyactx.softmax_vjp(x, g), np.einsum("rj,rji->ri", g.astype(np.float64), J),
                                rtol=0, atol=16 * eps * float(np.max(np.abs(g))))
+
+
+@pytest.mark.xfail(strict=True, reason="known: softmax_vjp float64 reaches 4.90 ULP on this "
+                   "wide row (seed 1130 of the 'wide' kind; found when the seeds above were "
+                   "per-process); the kernel needs work. Strict: passes once fixed.")
+def test_softmax_vjp_wide_row_known_excess():
+    n = 10_000
+    rng = np.random.default_rng(1130)
+    x = np.sort(rng.uniform(-2000, 2000, n))[::-1].copy()
+    x[::3] = rng.uniform(-2000, 2000, len(x[::3]))
+    x[n // 2] = 2500.0
+    y_ref = _long_reference(x)[0]
+    g = np.random.default_rng(5).standard_normal(n)
+    gl = g.astype(L)
+    P = np.sum(y_ref * gl)
+    err = _ulps(pyactx.softmax_vjp(x, g), y_ref * (gl - P), np.float64,
+                y_ref * (np.abs(gl) + np.sum(y_ref * np.abs(gl)))).max()
+    assert err <= BOUND["float64"], err
