@@ -76,15 +76,13 @@ def _bad_out(fname, pname, out):
 
 # ----- parameter validation (the wrappers only; pyactx.ufuncs keeps NumPy semantics)
 #
-# name -> (tests, scalar expression, docstring sentence).  Each test is
-# (predicate, message): the predicate takes a float, a NumPy scalar or a float
-# ndarray and is true where the value is refused.  NaN is refused for every
-# parameter (a test added in _make_check).  The scalar expression ({p} is the
-# parameter) is the same set of tests inlined into the wrapper for a Python
-# float, the common case, so that a valid float costs one comparison or two.
-#: how the wrappers test each condition a spec Param can refuse
-#: (_spec.REFUSE_CONDITIONS): the predicate (scalar or array) and the same
-#: test written into the wrapper's fast path for a plain float
+# What a parameter refuses is declared in the spec (Param.refuse: condition,
+# message; Param.accepts: the docstring sentence).  Each condition becomes a
+# predicate, true where the value is refused, that takes a float, a NumPy
+# scalar or a float ndarray; NaN is refused for every parameter (a test added
+# in _make_check).  The same tests are also inlined into the wrapper as a
+# scalar expression ({p} is the parameter) for a Python float, the common
+# case, so that a valid float costs one comparison or two.
 _CONDITIONS = {
     "< 0": (lambda v: v < 0, " or {p} < 0.0"),
     "== 0": (lambda v: v == 0, " or {p} == 0.0"),
