@@ -7,8 +7,9 @@ generate the C that registers and loops over every function
 builds its registry (``pyactx.ACTIVATIONS``) and its keyword wrappers from it,
 and the tests, the README table and the notebooks iterate over it.
 
-Adding an activation means one entry here plus its kernels in its family's
-file under ``csrc/include/pyactx/kernels/``; CONTRIBUTING.md has the recipe.
+Adding an activation means one entry here (its ``family`` names the file)
+plus its kernels in that family's file under ``csrc/include/pyactx/kernels/``;
+CONTRIBUTING.md has the recipe.
 
 Naming contract with the C core (see ``csrc/include/pyactx/pyactx.h``):
 
@@ -62,6 +63,31 @@ class Param:
 REFUSE_CONDITIONS = ("< 0", "== 0", "== inf")
 
 
+#: The kernel families, in the order csrc/include/pyactx/kernels/families.inc
+#: (generated) includes them: each is one file ``kernels/<family>.inc``
+#: holding the scalar and vector kernels of the functions whose ``family``
+#: names it.  Order matters only for what a family uses from another (gates
+#: builds on sigmoid, swish and gelu, and so comes after them); a new family
+#: is a new file and a line here.
+FAMILIES: Tuple[Tuple[str, str], ...] = (
+    ("sigmoid", "the logistic family and its loss"),
+    ("swish", "x times a sigmoid-like gate"),
+    ("tanh", "the hyperbolic tangent and what is built on it"),
+    ("gelu", "the Gaussian error linear units"),
+    ("gates", "two-input gated linear units (after sigmoid, swish, gelu)"),
+    ("piecewise", "piecewise-linear functions"),
+    ("exp_linear", "exponential linear units"),
+    ("algebraic", "square-root and rational functions"),
+)
+_FAMILY_NAMES = tuple(f for f, _ in FAMILIES)
+
+
+def _check_family(entry) -> None:
+    if entry.family not in _FAMILY_NAMES:
+        raise ValueError(f"{entry.name}: family {entry.family!r} is not one of FAMILIES "
+                         f"{_FAMILY_NAMES}")
+
+
 @dataclass(frozen=True)
 class Activation:
     """An elementwise function ``f(x[, p])`` with its derivative ``f_grad``."""
@@ -84,6 +110,9 @@ class Activation:
     aliases: Tuple[str, ...] = ()
     domain: str = "all real x"
     kind: str = field(default="unary")
+    #: the kernel file ``csrc/include/pyactx/kernels/<family>.inc`` that
+    #: holds ``NAME(<name>)`` and ``NAME(<name>_grad)`` (one of FAMILIES)
+    family: str = ""
     #: exact points where the function or its derivative is not smooth or
     #: changes form: the reference data (tools/generate_reference.py) walks
     #: the neighbours of each.  Numbers, or "p" / "-p" for the parameter.
@@ -113,6 +142,7 @@ class Activation:
     def __post_init__(self):
         if self.params and self.kind == "unary":
             object.__setattr__(self, "kind", "param")
+        _check_family(self)
 
 
 @dataclass(frozen=True)
@@ -128,6 +158,7 @@ class Binary:
     grad_latex: str
     kind: str               # "gate" (grad has 2 outputs) or "pair" (1 output)
     notes: str = ""
+    family: str = ""        # the kernel file, as for Activation
     #: vectorised loops, as for Activation (``simd``: the function, kernel
     #: ``<name>_v(a, b)``; ``simd_grad``: the gradient, kernel ``<name>_grad_v(a, b)``
     #: for a pair, ``<name>_grad_v(a, b, &da, &db)`` for a gate), with hard-lane
@@ -137,6 +168,9 @@ class Binary:
     simd_grad: Tuple[str, ...] = ()
     vhard: Tuple[str, ...] = ()
     vhard_grad: Tuple[str, ...] = ()
+
+    def __post_init__(self):
+        _check_family(self)
 
 
 @dataclass(frozen=True)
@@ -157,7 +191,7 @@ _S2PI = "sqrt(2/pi)"
 
 ACTIVATION_TABLE: Tuple[Activation, ...] = (
     Activation(
-        name="sigmoid", simd=(F32, F64), simd_grad=(F32, F64), title="Logistic sigmoid",
+        name="sigmoid", family="sigmoid", simd=(F32, F64), simd_grad=(F32, F64), title="Logistic sigmoid",
         formula="1 / (1 + exp(-x))", latex=r"\sigma(x)=\frac{1}{1+e^{-x}}",
         grad_formula="exp(-|x|) / (1 + exp(-|x|))**2  (= s*(1-s), computed without cancellation)",
         grad_latex=r"\sigma'(x)=\sigma(x)\,\sigma(-x)",
@@ -168,7 +202,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.19661193, 0.25      , 0.10499359])',
     ),
     Activation(
-        name="log_sigmoid", simd=(F32, F64), simd_grad=(F32, F64), title="Log-sigmoid",
+        name="log_sigmoid", family="sigmoid", simd=(F32, F64), simd_grad=(F32, F64), title="Log-sigmoid",
         formula="min(x, 0) - log1p(exp(-|x|))", latex=r"\log\sigma(x)=-\operatorname{softplus}(-x)",
         grad_formula="sigmoid(-x)", grad_latex=r"\sigma(-x)",
         output_range="(-inf, 0)", zero_centred="no", monotonic=True, smooth=True,
@@ -177,7 +211,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.73105858, 0.5       , 0.11920292])',
     ),
     Activation(
-        name="tanh", simd=(F32, F64), simd_grad=(F32, F64), title="Hyperbolic tangent",
+        name="tanh", family="tanh", simd=(F32, F64), simd_grad=(F32, F64), title="Hyperbolic tangent",
         formula="tanh(x)", latex=r"\tanh x",
         grad_formula="1 - tanh(x)**2 = 4 e / (1 + e)**2 with e = exp(-2|x|)",
         grad_latex=r"\operatorname{sech}^2 x",
@@ -187,7 +221,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.41997434, 1.        , 0.07065082])',
     ),
     Activation(
-        name="relu", simd=(F32, F64), simd_grad=(F32, F64), title="Rectified linear unit",
+        name="relu", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), title="Rectified linear unit",
         formula="max(x, 0)", latex=r"\max(x,0)",
         grad_formula="1 if x > 0 else 0", grad_latex=r"[x>0]",
         output_range="[0, inf)", zero_centred="no", monotonic=True, smooth=False,
@@ -197,7 +231,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0., 0., 1.])',
     ),
     Activation(
-        name="relu6", simd=(F32, F64), simd_grad=(F32, F64), title="ReLU capped at 6",
+        name="relu6", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), title="ReLU capped at 6",
         formula="min(max(x, 0), 6)", latex=r"\min(\max(x,0),6)",
         grad_formula="1 if 0 < x < 6 else 0", grad_latex=r"[0<x<6]",
         output_range="[0, 6]", zero_centred="no", monotonic=True, smooth=False,
@@ -207,7 +241,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0., 0., 1.])',
     ),
     Activation(
-        name="selu", simd=(F32, F64), simd_grad=(F32, F64), title="Scaled exponential linear unit",
+        name="selu", family="exp_linear", simd=(F32, F64), simd_grad=(F32, F64), title="Scaled exponential linear unit",
         formula="lambda * (x if x > 0 else alpha * expm1(x)),  "
                 "alpha = 1.6732632423543772848170429916717, lambda = 1.0507009873554804934193349852946",
         latex=r"\lambda\begin{cases}x & x>0\\ \alpha(e^x-1) & x\le 0\end{cases}",
@@ -222,7 +256,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.6467686 , 1.75809934, 1.05070099])',
     ),
     Activation(
-        name="gelu", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64),
+        name="gelu", family="gelu", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64),
         title="Gaussian error linear unit (exact)",
         formula="x * Phi(x) = 0.5 * x * erfc(-x / sqrt(2))",
         latex=r"x\,\Phi(x)=\tfrac{x}{2}\operatorname{erfc}\!\left(-\tfrac{x}{\sqrt2}\right)",
@@ -236,7 +270,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([-0.08331547,  0.5       ,  1.0852318 ])',
     ),
     Activation(
-        name="gelu_tanh", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64),
+        name="gelu_tanh", family="gelu", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64),
         title="GELU, tanh approximation",
         formula="0.5 * x * (1 + tanh(u)) = x * sigmoid(2u),  u = sqrt(2/pi) * (x + 0.044715 * x**3)",
         latex=r"\tfrac{x}{2}\left(1+\tanh\!\left(\sqrt{2/\pi}\,(x+0.044715x^3)\right)\right)",
@@ -250,7 +284,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([-0.08296408,  0.5       ,  1.08609926])',
     ),
     Activation(
-        name="silu", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32_VIA_F64, F64), vhard_grad=(F32_VIA_F64, F64), title="Sigmoid linear unit (swish with beta = 1)",
+        name="silu", family="swish", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32_VIA_F64, F64), vhard_grad=(F32_VIA_F64, F64), title="Sigmoid linear unit (swish with beta = 1)",
         formula="x * sigmoid(x)", latex=r"x\,\sigma(x)",
         grad_formula="sigmoid(x) * (1 + x * sigmoid(-x))",
         grad_latex=r"\sigma(x)\left(1+x\,\sigma(-x)\right)",
@@ -261,7 +295,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.07232949, 0.5       , 1.09078425])',
     ),
     Activation(
-        name="mish", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32_VIA_F64, F64), vhard_grad=(F32_VIA_F64, F64), title="Mish",
+        name="mish", family="swish", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32_VIA_F64, F64), vhard_grad=(F32_VIA_F64, F64), title="Mish",
         formula="x * tanh(softplus(x))", latex=r"x\tanh(\ln(1+e^x))",
         grad_formula="tanh(sp) + x * sech(sp)**2 * sigmoid(x),  sp = softplus(x)",
         grad_latex=r"\tanh(\mathrm{sp}(x))+x\,\operatorname{sech}^2(\mathrm{sp}(x))\,\sigma(x)",
@@ -272,7 +306,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.05921676, 0.6       , 1.06931793])',
     ),
     Activation(
-        name="softsign", simd=(F32, F64), simd_grad=(F32, F64), title="Softsign",
+        name="softsign", family="algebraic", simd=(F32, F64), simd_grad=(F32, F64), title="Softsign",
         formula="x / (1 + |x|)", latex=r"\frac{x}{1+|x|}",
         grad_formula="1 / (1 + |x|)**2", grad_latex=r"\frac{1}{(1+|x|)^2}",
         output_range="(-1, 1)", zero_centred="yes", monotonic=True, smooth=True,
@@ -282,7 +316,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.25      , 1.        , 0.11111111])',
     ),
     Activation(
-        name="hard_sigmoid", simd=(F32, F64), simd_grad=(F32, F64), title="Hard sigmoid",
+        name="hard_sigmoid", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), title="Hard sigmoid",
         formula="relu6(x + 3) / 6", latex=r"\frac{\min(\max(x+3,0),6)}{6}",
         grad_formula="1/6 if -3 < x < 3 else 0", grad_latex=r"\tfrac16[-3<x<3]",
         output_range="[0, 1]", zero_centred="no", monotonic=True, smooth=False,
@@ -294,7 +328,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.16666667, 0.16666667, 0.16666667])',
     ),
     Activation(
-        name="hard_silu", simd=(F32, F64), simd_grad=(F32, F64), title="Hard SiLU (hard swish)",
+        name="hard_silu", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), title="Hard SiLU (hard swish)",
         formula="x * relu6(x + 3) / 6", latex=r"x\,\frac{\min(\max(x+3,0),6)}{6}",
         grad_formula="0 if x <= -3 else (x/3 + 1/2 if x < 3 else 1)",
         grad_latex=r"\begin{cases}0&x\le-3\\ x/3+1/2&-3<x<3\\ 1&x\ge3\end{cases}",
@@ -307,7 +341,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.16666667, 0.5       , 1.16666667])',
     ),
     Activation(
-        name="hard_tanh", simd=(F32, F64), simd_grad=(F32, F64), title="Hard tanh",
+        name="hard_tanh", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), title="Hard tanh",
         formula="min(max(x, -1), 1)", latex=r"\min(\max(x,-1),1)",
         grad_formula="1 if -1 < x < 1 else 0", grad_latex=r"[-1<x<1]",
         output_range="[-1, 1]", zero_centred="yes", monotonic=True, smooth=False,
@@ -318,7 +352,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0., 1., 0.])',
     ),
     Activation(
-        name="tanhshrink", simd=(F32, F64), simd_grad=(F32, F64), title="Tanhshrink",
+        name="tanhshrink", family="tanh", simd=(F32, F64), simd_grad=(F32, F64), title="Tanhshrink",
         formula="x - tanh(x)", latex=r"x-\tanh x",
         grad_formula="tanh(x)**2", grad_latex=r"\tanh^2 x",
         output_range="(-inf, inf)", zero_centred="yes", monotonic=True, smooth=True,
@@ -329,7 +363,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.58002566, 0.        , 0.92934918])',
     ),
     Activation(
-        name="logit", simd=(F32, F64), simd_grad=(F32, F64), vhard=(F32, F64), title="Logit (inverse of the sigmoid)",
+        name="logit", family="sigmoid", simd=(F32, F64), simd_grad=(F32, F64), vhard=(F32, F64), title="Logit (inverse of the sigmoid)",
         formula="log(p / (1 - p))", latex=r"\ln\frac{p}{1-p}",
         grad_formula="1 / (p * (1 - p))", grad_latex=r"\frac{1}{p(1-p)}",
         output_range="(-inf, inf)", zero_centred="yes (odd about p = 1/2)", monotonic=True,
@@ -343,7 +377,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
     ),
     # ----- with one parameter --------------------------------------------
     Activation(
-        name="leaky_relu", simd=(F32, F64), simd_grad=(F32, F64), title="Leaky ReLU",
+        name="leaky_relu", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), title="Leaky ReLU",
         formula="x if x > 0 else negative_slope * x",
         latex=r"\begin{cases}x&x>0\\ a\,x&x\le0\end{cases}",
         grad_formula="1 if x > 0 else negative_slope",
@@ -358,7 +392,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.01, 0.01, 1.  ])',
     ),
     Activation(
-        name="elu", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), title="Exponential linear unit",
+        name="elu", family="exp_linear", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), title="Exponential linear unit",
         formula="x if x > 0 else alpha * expm1(x)",
         latex=r"\begin{cases}x&x>0\\ \alpha(e^x-1)&x\le0\end{cases}",
         grad_formula="1 if x > 0 else alpha * exp(x)",
@@ -373,7 +407,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.36787944, 1.        , 1.        ])',
     ),
     Activation(
-        name="celu", simd=(F32, F64), simd_grad=(F32, F64), vhard=(F32, F64), vhard_grad=(F32, F64), title="Continuously differentiable ELU",
+        name="celu", family="exp_linear", simd=(F32, F64), simd_grad=(F32, F64), vhard=(F32, F64), vhard_grad=(F32, F64), title="Continuously differentiable ELU",
         formula="max(x, 0) + min(0, alpha * expm1(x / alpha))",
         latex=r"\max(0,x)+\min\!\left(0,\alpha\left(e^{x/\alpha}-1\right)\right)",
         grad_formula="1 if x > 0 else exp(x / alpha)",
@@ -388,7 +422,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.36787944, 1.        , 1.        ])',
     ),
     Activation(
-        name="swish", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32_VIA_F64, F64), vhard_grad=(F32_VIA_F64, F64), title="Swish",
+        name="swish", family="swish", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32_VIA_F64, F64), vhard_grad=(F32_VIA_F64, F64), title="Swish",
         formula="x * sigmoid(beta * x)", latex=r"x\,\sigma(\beta x)",
         grad_formula="s * (1 + beta * x * (1 - s)),  s = sigmoid(beta * x)",
         grad_latex=r"\sigma(\beta x)\left(1+\beta x\,\sigma(-\beta x)\right)",
@@ -401,7 +435,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.07232949, 0.5       , 1.09078425])',
     ),
     Activation(
-        name="softplus", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64),
+        name="softplus", family="sigmoid", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64),
         title="Softplus",
         formula="log1p(exp(beta * x)) / beta", latex=r"\frac{1}{\beta}\ln\left(1+e^{\beta x}\right)",
         grad_formula="sigmoid(beta * x)", grad_latex=r"\sigma(\beta x)",
@@ -414,7 +448,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.26894142, 0.5       , 0.88079708])',
     ),
     Activation(
-        name="softshrink", simd=(F32, F64), simd_grad=(F32, F64), title="Soft shrinkage",
+        name="softshrink", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), title="Soft shrinkage",
         formula="x - lambd if x > lambd else (x + lambd if x < -lambd else 0)",
         latex=r"\operatorname{sign}(x)\max(|x|-\lambda,0)",
         grad_formula="1 if |x| > lambd else 0", grad_latex=r"[|x|>\lambda]",
@@ -429,7 +463,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([1., 0., 1.])',
     ),
     Activation(
-        name="hardshrink", simd=(F32, F64), simd_grad=(F32, F64), title="Hard shrinkage",
+        name="hardshrink", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), title="Hard shrinkage",
         formula="x if |x| > lambd else 0", latex=r"x\,[|x|>\lambda]",
         grad_formula="1 if |x| > lambd else 0", grad_latex=r"[|x|>\lambda]",
         output_range="(-inf, inf)", zero_centred="yes", monotonic=True, smooth=False,
@@ -443,7 +477,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([1., 0., 1.])',
     ),
     Activation(
-        name="squareplus", simd=(F32, F64), simd_grad=(F32, F64), vhard=(F32, F64), vhard_grad=(F32, F64), title="Squareplus",
+        name="squareplus", family="algebraic", simd=(F32, F64), simd_grad=(F32, F64), vhard=(F32, F64), vhard_grad=(F32, F64), title="Squareplus",
         formula="(x + sqrt(x**2 + b)) / 2", latex=r"\frac{x+\sqrt{x^2+b}}{2}",
         grad_formula="(1 + x / sqrt(x**2 + b)) / 2", grad_latex=r"\frac12\left(1+\frac{x}{\sqrt{x^2+b}}\right)",
         output_range="(0, inf) for b > 0", zero_centred="no", monotonic=True, smooth=True,
@@ -462,28 +496,28 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
 
 BINARY_TABLE: Tuple[Binary, ...] = (
     Binary(
-        name="glu", title="Gated linear unit gate", inputs=("a", "b"),
+        name="glu", family="gates", title="Gated linear unit gate", inputs=("a", "b"),
         simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64),
         formula="a * sigmoid(b)", latex=r"a\,\sigma(b)",
         grad_formula="(sigmoid(b), a * sigmoid(b) * sigmoid(-b))",
         grad_latex=r"\left(\sigma(b),\;a\,\sigma(b)\sigma(-b)\right)", kind="gate",
     ),
     Binary(
-        name="swiglu", title="SwiGLU gate", inputs=("a", "b"),
+        name="swiglu", family="gates", title="SwiGLU gate", inputs=("a", "b"),
         simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64),
         formula="silu(a) * b", latex=r"\operatorname{silu}(a)\,b",
         grad_formula="(silu_grad(a) * b, silu(a))",
         grad_latex=r"\left(\operatorname{silu}'(a)\,b,\;\operatorname{silu}(a)\right)", kind="gate",
     ),
     Binary(
-        name="geglu", title="GEGLU gate", inputs=("a", "b"),
+        name="geglu", family="gates", title="GEGLU gate", inputs=("a", "b"),
         simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32_VIA_F64,),
         formula="gelu(a) * b", latex=r"\operatorname{gelu}(a)\,b",
         grad_formula="(gelu_grad(a) * b, gelu(a))",
         grad_latex=r"\left(\operatorname{gelu}'(a)\,b,\;\operatorname{gelu}(a)\right)", kind="gate",
     ),
     Binary(
-        name="binary_cross_entropy", title="Binary cross-entropy from logits", inputs=("x", "t"),
+        name="binary_cross_entropy", family="sigmoid", title="Binary cross-entropy from logits", inputs=("x", "t"),
         simd=(F32, F64), simd_grad=(F32, F64),
         formula="t * softplus(-x) + (1 - t) * softplus(x)  (= -t log s - (1-t) log(1-s), s = sigmoid(x))",
         latex=r"t\,\operatorname{sp}(-x)+(1-t)\operatorname{sp}(x)",

@@ -2,7 +2,11 @@
 elementwise output against the committed mpmath references, per dtype, on
 the instruction-set path in use (or each path with --all-paths).
 
-    python tools/accuracy_report.py [--all-paths] [--markdown]
+    python tools/accuracy_report.py [--all-paths]
+    python tools/accuracy_report.py --readme    # rewrite README.md's table
+
+--readme writes the table of the path in use between README.md's markers
+ACCURACY TABLE (needs the built extension, so regenerate.py cannot run it).
 
 float32/float64/longdouble: max |error| in ULPs of the exact value (points
 next to an interior root of a derivative in ULPs of the sum of |terms|, as
@@ -51,23 +55,45 @@ def table():
     return rows
 
 
+def render(path):
+    pyactx.set_dispatch(path)
+    rows = table()
+    out = [f"max error, path {path} (float64/float32/longdouble: ULP; float16: steps from "
+           f"the correctly rounded result)", "",
+           "| output | float64 | float32 | longdouble | float16 |",
+           "|---|---|---|---|---|"]
+    for label, r in rows.items():
+        cells = [f"{r[f]:.2f}" if f in r else "–" for f in ("float64", "float32", "longdouble")]
+        cells.append(str(r.get("float16", "–")))
+        out.append(f"| `{label}` | " + " | ".join(cells) + " |")
+    worst = {f: max(r.get(f, 0) for r in rows.values()) for f in ("float64", "float32", "longdouble")}
+    out += ["", f"worst over all outputs: float64 {worst['float64']:.2f}, float32 {worst['float32']:.2f}, "
+                f"longdouble {worst['longdouble']:.2f} ULP; float16 "
+                f"{max(r.get('float16', 0) for r in rows.values())} step(s)"]
+    return "\n".join(out)
+
+
+BEGIN, END = "<!-- BEGIN ACCURACY TABLE -->", "<!-- END ACCURACY TABLE -->"
+
+
+def write_readme(text):
+    readme = os.path.join(ROOT, "README.md")
+    with open(readme, encoding="utf-8") as f:
+        old = f.read()
+    head, rest = old.split(BEGIN + "\n", 1)
+    _, tail = rest.split(END, 1)
+    with open(readme, "w", encoding="utf-8") as f:
+        f.write(head + BEGIN + "\n" + text + "\n" + END + tail)
+    print("wrote the accuracy table of README.md")
+
+
 def main(argv):
+    if "--readme" in argv:
+        write_readme(render(pyactx.get_dispatch()))
+        return 0
     paths = pyactx.available_dispatch() if "--all-paths" in argv else [pyactx.get_dispatch()]
     for path in paths:
-        pyactx.set_dispatch(path)
-        rows = table()
-        print(f"\nmax error, path {path} (float64/float32/longdouble: ULP; float16: steps from "
-              f"the correctly rounded result)\n")
-        print("| output | float64 | float32 | longdouble | float16 |")
-        print("|---|---|---|---|---|")
-        for label, r in rows.items():
-            cells = [f"{r[f]:.2f}" if f in r else "–" for f in ("float64", "float32", "longdouble")]
-            cells.append(str(r.get("float16", "–")))
-            print(f"| `{label}` | " + " | ".join(cells) + " |")
-        worst = {f: max(r.get(f, 0) for r in rows.values()) for f in ("float64", "float32", "longdouble")}
-        print(f"\nworst over all outputs: float64 {worst['float64']:.2f}, float32 {worst['float32']:.2f}, "
-              f"longdouble {worst['longdouble']:.2f} ULP; float16 "
-              f"{max(r.get('float16', 0) for r in rows.values())} step(s)")
+        print("\n" + render(path))
     return 0
 
 

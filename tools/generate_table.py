@@ -5,6 +5,11 @@ pyactx/_spec.py:
                                        kinds) the module and headers read
     csrc/loops/loop_instances.inc      every ufunc loop, <name>_loop_<dtype>,
                                        calling the templates of csrc/loops/
+    csrc/include/pyactx/kernels/families.inc
+                                       the kernel family files in include
+                                       order, with the map of which
+                                       function each holds (spec FAMILIES
+                                       and each entry's ``family``)
 
     python tools/generate_table.py            # write the files
     python tools/generate_table.py --check    # exit 1 if one is out of date
@@ -25,6 +30,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPEC_PATH = os.path.join(ROOT, "pyactx", "_spec.py")
 OUT_PATH = os.path.join(ROOT, "csrc", "include", "pyactx", "table.inc")
 LOOPS_PATH = os.path.join(ROOT, "csrc", "loops", "loop_instances.inc")
+FAMILIES_PATH = os.path.join(ROOT, "csrc", "include", "pyactx", "kernels", "families.inc")
 
 _SPEC = runpy.run_path(SPEC_PATH)
 F32, F32_VIA_F64, F64 = _SPEC["F32"], _SPEC["F32_VIA_F64"], _SPEC["F64"]
@@ -239,8 +245,78 @@ def render_loops():
     return "\n".join(lines) + "\n"
 
 
+FAMILIES_HEADER = """\
+/* Generated from pyactx/_spec.py (FAMILIES, and each entry's family) by
+ * tools/generate_table.py -- do not edit.
+ *
+ * The elementwise kernel families, one file each, holding the family's
+ * scalar and vector kernels together.  Included with PYACTX_PART set to
+ *
+ *   PYACTX_SCALAR_PART  by all.inc, once per type: long double (_l), double
+ *                       (_d), double without the long-double rescue (_dn).
+ *                       The accurate reference kernels; every function has
+ *                       one (float32 evaluates _dn and rounds once,
+ *                       pyactx_float.h).
+ *   PYACTX_VECTOR_PART  after the vmath cores (vmath.inc, which also holds
+ *                       the helpers several families share), for double
+ *                       (_d, by all.inc) and float (_f, by pyactx.h): the
+ *                       branch-free kernels <name>_v and their hard-lane
+ *                       predicates <name>_vhard.
+ *
+ * Which loop uses which kernel (vectorised, with or without hard-lane
+ * fallback, or scalar) is declared per function in pyactx/_spec.py (simd,
+ * vhard) and generated into csrc/loops/loop_instances.inc.  A float32 loop
+ * uses either the double vector kernel rounded once (spec F32_VIA_F64: 8
+ * double lanes per AVX-512 vector, every result within 0.5 ULP + 2^-28) or
+ * the float one (spec F32: 16 lanes, a few ULP).
+ *
+ * Rules of the vector kernels (see vmath.inc): no floating-point comparison
+ * (they vectorise to signalling compares that raise invalid on NaN); selects
+ * through bit masks (vm_sel); every lane computes something finite or a
+ * quiet NaN.
+ *
+ * Shared pieces: constants.inc (double-T constants), dd.inc (double-T
+ * arithmetic), common.inc (scalar helpers: denan, PYACTX_POS/NEG,
+ * sigmoid_dd, scaled_arg), all.inc (the long-double rescue macros),
+ * vmath.inc (vector cores and shared vector helpers), vmath_end.inc.  The
+ * softmax family (row kernels) is kernels/softmax.inc, included by rows.h.
+ * tests/packaging/test_families.py checks that each file defines the
+ * kernels of exactly the functions listed for it below.
+ *
+"""
+
+
+def render_families():
+    spec = runpy.run_path(SPEC_PATH)
+    entries = spec["ACTIVATION_TABLE"] + spec["BINARY_TABLE"]
+    width = max(len(f) for f, _ in spec["FAMILIES"]) + len(".inc") + 2
+    lines = [FAMILIES_HEADER.rstrip("\n"),
+             " *   " + "file".ljust(width) + "functions (each with its _grad)"]
+    for fam, what in spec["FAMILIES"]:
+        names = [e.name + (f" (alias {', '.join(e.aliases)})" if getattr(e, "aliases", ()) else "")
+                 for e in entries if e.family == fam]
+        lines.append(" *   " + (fam + ".inc").ljust(width) + what + ":")
+        text = ""
+        for n in names:
+            piece = (", " if text else "") + n
+            if len(" *   " + " " * width + "  " + text + piece) > 78:
+                lines.append(" *   " + " " * width + "  " + text.rstrip() + ",")
+                text, piece = "", n
+            text += piece
+        lines.append(" *   " + " " * width + "  " + text)
+    lines += [" */",
+              "#if !defined(PYACTX_PART) \\",
+              "    || (PYACTX_PART != PYACTX_SCALAR_PART && PYACTX_PART != PYACTX_VECTOR_PART)",
+              '#  error "families.inc: define PYACTX_PART as PYACTX_SCALAR_PART or '
+              'PYACTX_VECTOR_PART"',
+              "#endif"]
+    lines += [f'#include "pyactx/kernels/{fam}.inc"' for fam, _ in spec["FAMILIES"]]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv):
-    return write_or_check({OUT_PATH: render(), LOOPS_PATH: render_loops()}, argv,
+    return write_or_check({OUT_PATH: render(), LOOPS_PATH: render_loops(),
+                           FAMILIES_PATH: render_families()}, argv,
                           "generate_table.py")
 
 if __name__ == "__main__":
