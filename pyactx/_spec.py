@@ -511,7 +511,7 @@ BINARY_TABLE: Tuple[Binary, ...] = (
     ),
     Binary(
         name="geglu", family="gates", title="GEGLU gate", inputs=("a", "b"),
-        simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32_VIA_F64,),
+        simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64),
         formula="gelu(a) * b", latex=r"\operatorname{gelu}(a)\,b",
         grad_formula="(gelu_grad(a) * b, gelu(a))",
         grad_latex=r"\left(\operatorname{gelu}'(a)\,b,\;\operatorname{gelu}(a)\right)", kind="gate",
