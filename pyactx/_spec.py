@@ -284,7 +284,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([-0.08296408,  0.5       ,  1.08609926])',
     ),
     Activation(
-        name="silu", family="swish", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32_VIA_F64, F64), vhard_grad=(F32_VIA_F64, F64), title="Sigmoid linear unit (swish with beta = 1)",
+        name="silu", family="swish", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), title="Sigmoid linear unit (swish with beta = 1)",
         formula="x * sigmoid(x)", latex=r"x\,\sigma(x)",
         grad_formula="sigmoid(x) * (1 + x * sigmoid(-x))",
         grad_latex=r"\sigma(x)\left(1+x\,\sigma(-x)\right)",
