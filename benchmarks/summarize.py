@@ -58,6 +58,13 @@ def main():
         if old:
             row += f" {math.exp(sum(olds) / len(olds)):.1f}x ({len(olds)} cases) |" if olds else " - |"
         print(row)
+    # the headline: every case PyTorch has, at 1e5 and 1e6 elements
+    vs_torch = [c for cs in groups.values() for c in cs
+                if c["size"] in (10**5, 10**6) and (c.get("speedup") or {}).get("torch")]
+    won = sum(c["speedup"]["torch"] >= 1 for c in vs_torch)
+    print()
+    print(f"faster than PyTorch in {won} of {len(vs_torch)} cases "
+          f"(threads={a.threads}, 1e5 and 1e6 elements, float32 and float64)")
     print()
     print("cases at 1e5/1e6 where some peer is faster (worst peer, its speed-up):")
     for f, dt, n, p, v in sorted(losers, key=lambda t: t[4]):
