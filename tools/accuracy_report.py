@@ -2,7 +2,7 @@
 elementwise output against the committed mpmath references, per dtype, on
 the instruction-set path in use (or each path with --all-paths).
 
-    python tools/accuracy_report.py [--all-paths]
+    python tools/accuracy_report.py [--all-paths | --path avx2]
     python tools/accuracy_report.py --readme    # rewrite README.md's table
 
 --readme writes the table of the path in use between README.md's markers
@@ -91,9 +91,14 @@ def main(argv):
     if "--readme" in argv:
         write_readme(render(pyactx.get_dispatch()))
         return 0
-    paths = pyactx.available_dispatch() if "--all-paths" in argv else [pyactx.get_dispatch()]
+    if "--path" in argv:
+        paths = [argv[argv.index("--path") + 1]]
+    elif "--all-paths" in argv:
+        paths = pyactx.available_dispatch()
+    else:
+        paths = [pyactx.get_dispatch()]
     for path in paths:
-        print("\n" + render(path))
+        print(render(path) + ("\n" if len(paths) > 1 else ""))
     return 0
 
 

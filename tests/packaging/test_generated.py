@@ -23,3 +23,25 @@ def test_setup_py_runs_no_generator():
     code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("#", "*")))
     for word in ("generate_", "regenerate", "runpy", "run_path", "subprocess", "open("):
         assert word not in code.split('"""')[-1], word
+
+
+def test_readme_accuracy_table_is_what_the_kernels_measure():
+    """README.md's accuracy table is `python tools/accuracy_report.py --readme`
+    run on the path it names: a kernel whose error moved makes this fail until
+    the table is rewritten (the measurement is deterministic on a path)."""
+    import re
+
+    import pytest
+
+    import pyactx
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    block = readme.split("<!-- BEGIN ACCURACY TABLE -->\n", 1)[1].split("<!-- END ACCURACY TABLE -->", 1)[0]
+    path = re.search(r"max error, path (\w+)", block).group(1)
+    if path not in pyactx.available_dispatch():
+        pytest.skip(f"the README's table was measured on the {path} path, which this CPU lacks")
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "accuracy_report.py"), "--path", path],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.strip() == block.strip(), (
+        "README.md's accuracy table is stale; run `python tools/accuracy_report.py --readme`")

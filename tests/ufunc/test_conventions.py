@@ -339,8 +339,7 @@ def test_dask_inputs_stay_lazy():
 # ===========================================================================
 
 #: the decisions (see each wrapper's docstring): the ``param_refused`` facts
-#: of function_facts.py (NaN for every parameter; celu 0; softshrink < 0 and
-#: inf; hardshrink, squareplus < 0; nothing else)
+#: of function_facts.py; a parameter value not listed there must be accepted
 _refused = facts.param_refused
 
 
