@@ -270,7 +270,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([-0.08331547,  0.5       ,  1.0852318 ])',
     ),
     Activation(
-        name="gelu_tanh", family="gelu", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64),
+        name="gelu_tanh", family="gelu", simd=(F32, F64), simd_grad=(F32, F64),
         title="GELU, tanh approximation",
         formula="0.5 * x * (1 + tanh(u)) = x * sigmoid(2u),  u = sqrt(2/pi) * (x + 0.044715 * x**3)",
         latex=r"\tfrac{x}{2}\left(1+\tanh\!\left(\sqrt{2/\pi}\,(x+0.044715x^3)\right)\right)",
