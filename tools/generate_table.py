@@ -34,6 +34,7 @@ FAMILIES_PATH = os.path.join(ROOT, "csrc", "include", "pyactx", "kernels", "fami
 
 _SPEC = runpy.run_path(SPEC_PATH)
 F32, F32_VIA_F64, F64 = _SPEC["F32"], _SPEC["F32_VIA_F64"], _SPEC["F64"]
+F32_HARD_VIA_F64 = _SPEC["F32_HARD_VIA_F64"]
 SIMD_CHOICES = _SPEC["SIMD_CHOICES"]
 
 # gufunc signature -> the shape of its row kernel (see rows.h)
@@ -103,7 +104,10 @@ LOOP_HEADER = """\
  *   hard    the predicate of the lanes the vector kernel leaves to the
  *           scalar one (spec `vhard`), else no_hard
  *   slow    the accurate scalar kernel for those lanes
- *   fb      1 if there is such a predicate, else 0
+ *   fb      1 if there is such a predicate, else 0; 2 where the float32
+ *           loop's hard lanes go to the float64 vector kernel first (spec
+ *           F32_HARD_VIA_F64: the wide kernels <name>_wf / _whf, passed to
+ *           the two-input ranges after fb)
  *
  * float16 loops run the float32 loop's kernels on converted blocks.  Long
  * double loops run the scalar kernel on every path.  Included by loops.inc.
@@ -118,8 +122,11 @@ def kernel_choice(n, simd, vhard, args, two_out, lines):
     """{'f': (kernel, hard, slow, fb), 'd': ...} for output n; appends to
     `lines` the small wrappers some choices need (a float32 face on a
     vector kernel, its predicate)."""
+    wide = F32_HARD_VIA_F64 in vhard
+    vhard = tuple(v for v in vhard if v != F32_HARD_VIA_F64)
     bad = set(simd + vhard) - set(SIMD_CHOICES)
-    if bad or not set(vhard) <= set(simd) or (F32 in simd and F32_VIA_F64 in simd):
+    if (bad or not set(vhard) <= set(simd) or (F32 in simd and F32_VIA_F64 in simd)
+            or (wide and not (len(args) == 2 and F32 in vhard and F64 in simd))):
         raise SystemExit(f"{n}: bad simd={simd!r} vhard={vhard!r}")
     nh = "no_hard2" if len(args) == 2 else "no_hard1"
 
@@ -147,7 +154,7 @@ def kernel_choice(n, simd, vhard, args, two_out, lines):
             lines += [f"PYACTX_VM_INLINE int pyactx_{n}_vhf({', '.join(f'float {a}' for a in args)})",
                       f"{{ return {call(f'pyactx_{n}_vhard_{vs}', f'({vt})')} != 0; }}"]
             hard = f"pyactx_{n}_vhf"
-        choice["f"] = (f"pyactx_{n}_vf", hard, f"pyactx_{n}_f", int(lo in vhard))
+        choice["f"] = (f"pyactx_{n}_vf", hard, f"pyactx_{n}_f", 2 if wide else int(lo in vhard))
     else:
         choice["f"] = (f"pyactx_{n}_f", f"pyactx_{nh}_f", f"pyactx_{n}_f", 0)
     if F64 in simd:
@@ -179,21 +186,48 @@ def nan2_wrap(n, choice, two_out, lines):
         choice[s] = (f"pyactx_{n}_nan2_{s}", hard, f"pyactx_{n}_nan2slow_{s}", fb)
 
 
-def emit_loops(n, choice, shape, lines):
+def wide_wrap(n, choice, two_out, lines):
+    """fb == 2 (spec F32_HARD_VIA_F64): the float32 loop's hard lanes go to
+    the float64 vector kernel, on converted lanes and rounded once
+    (pyactx_<n>_wf), except where the float64 predicate marks them too
+    (pyactx_<n>_whf)."""
+    d = choice["d"]
+    if two_out:
+        lines += [f"PYACTX_VM_INLINE void pyactx_{n}_wf(float a, float b, float *da, float *db)",
+                  f"{{ double ga, gb; {d[0]}((double)a, (double)b, &ga, &gb);",
+                  "  *da = (float)ga; *db = (float)gb; }"]
+    else:
+        lines += [f"PYACTX_VM_INLINE float pyactx_{n}_wf(float a, float b)",
+                  f"{{ return (float){d[0]}((double)a, (double)b); }}"]
+    lines += [f"PYACTX_VM_INLINE int pyactx_{n}_whf(float a, float b)",
+              f"{{ return {d[1]}((double)a, (double)b); }}"]
+    return (f"pyactx_{n}_wf", f"pyactx_{n}_whf")
+
+
+def emit_loops(n, choice, shape, lines, wide=None):
     """<n>_range_<dtype> and <n>_loop_<dtype> for the four dtypes.  shape:
-    1_1 (unary), 2_1 (parameterised), b2_1 (two inputs), 2_2 (gate grad)."""
+    1_1 (unary), 2_1 (parameterised), b2_1 (two inputs), 2_2 (gate grad).
+    The b2_1 and 2_2 ranges also take the wide kernels (wide_wrap) of the
+    float32 loop: the other loops pass their own kernel and predicate, which
+    fb < 2 never calls."""
     tmpl = {"1_1": ("1_1", "1_1"), "2_1": ("2_1", "2_1"), "b2_1": ("b2_1", "2_1"),
             "2_2": ("2_2", "2_2")}[shape]
     half_tmpl = {"1_1": "1_1", "2_1": "2_1", "b2_1": "2_1", "2_2": "2_2"}[shape]
     for dt in LOOP_DTYPES:
-        ks = ", ".join(str(v) for v in choice["f" if dt == "e" else dt])
+        kern, hard, slow, fb = choice["f" if dt == "e" else dt]
+        if dt == "e":
+            fb = int(fb != 0)             # float16 blocks: the scalar rescan
+        ks = f"{kern}, {hard}, {slow}, {fb}"
+        rks = ks
         if dt == "e":
             rng, loop = f"pyactx_range_{half_tmpl}_h", f"pyactx_loop_{half_tmpl}_h"
         else:
             s = "l" if dt == "g" else dt
             rng, loop = f"pyactx_range_{tmpl[0]}_{s}", f"pyactx_loop_{tmpl[1]}_{s}"
+            if shape in ("b2_1", "2_2"):
+                rks += ", " + (", ".join(wide) if dt == "f" and fb == 2 else f"{kern}, {hard}")
         lines += [f"static void {n}_range_{dt}(void *ctx, ptrdiff_t b, ptrdiff_t e)",
-                  f"{{ {rng}(ctx, b, e, {ks}); }}",
+                  f"{{ {rng}(ctx, b, e, {rks}); }}",
                   f"static void {n}_loop_{dt}(char **args, const ptrdiff_t *dims, "
                   f"const ptrdiff_t *steps, void *data)",
                   f"{{ (void)data; {loop}(args, dims, steps, {n}_range_{dt}, {ks}); }}"]
@@ -214,7 +248,8 @@ def render_loops():
         choice = kernel_choice(n, simd, vhard, args, shape == "2_2", lines)
         if len(args) == 2:
             nan2_wrap(n, choice, shape == "2_2", lines)
-        emit_loops(n, choice, shape, lines)
+        wide = wide_wrap(n, choice, shape == "2_2", lines) if choice["f"][3] == 2 else None
+        emit_loops(n, choice, shape, lines, wide)
         names.append(n)
 
     for act in spec["ACTIVATION_TABLE"]:

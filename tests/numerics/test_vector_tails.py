@@ -41,3 +41,73 @@ def test_tail_against_the_long_double_kernel(name, dtype, rng):
     worst = int(np.argmax(err))
     assert err[worst] <= 2.0, f"{name} {dtype}: {err[worst]:.2f} ULP at x = {x[worst]!r}"
     assert np.array_equal(np.signbit(y), np.signbit(ref.astype(dtype))), "sign of a zero"
+
+
+# ---------------------------------------------------------------- the gates
+# float32 geglu and geglu_grad hand their hard lanes (a < -12.5, where Phi(a)
+# is subnormal in float) to the float64 vector kernel in batches of eight
+# (loops/elementwise.inc, the "wide" rescan); the lanes hard for that kernel
+# too (a < -37, a or b not finite) go on to the scalar kernel.  Checked: dense
+# a over both tails, b of every magnitude (b ~ 2^100 makes a product with a
+# subnormal Phi(a) normal), hard lanes sparse and dense (batches that fill,
+# that stay partial, that cross blocks), every output layout.
+
+
+def _gate_operands(lo, hi, n, seed):
+    rng = np.random.default_rng(seed)
+    a = np.linspace(lo, hi, n)
+    b = rng.choice([-1.0, 1.0], n) * 2.0 ** rng.uniform(-60, 120, n)   # a b < FLT_MAX
+    return a.astype(np.float32), b.astype(np.float32)
+
+
+def _check_gate(name, a, b, got, out_index):
+    ref = getattr(pyactx, name)(a.astype(np.longdouble), b.astype(np.longdouble))
+    if isinstance(ref, tuple):
+        ref = ref[out_index]
+    # (a float32 error needs no tail: the float64 rounding of the reference
+    # is within 2^-29 of a float32 ULP)
+    err = np.abs(U.ulp_error(got, ref.astype(np.float64), None, "float32"))
+    # the wide lanes are a float64 result rounded once; the others are the
+    # float kernel's (README accuracy table: geglu 2.06, geglu' 1.75 ULP on
+    # the mpmath data; here, with b up to 2^126, up to 2.42)
+    bar = np.where(a < -12.5, 0.51, 3.0)
+    worst = int(np.argmax(err - bar))
+    assert err[worst] <= bar[worst], (f"{name}[{out_index}]: {err[worst]:.2f} ULP at "
+                                      f"a = {a[worst]!r}, b = {b[worst]!r}")
+    assert np.array_equal(np.signbit(got), np.signbit(ref.astype(np.float32))), "sign of a zero"
+
+
+GATE_RANGES = [(-45.0, -11.0), (10.0, 45.0)]
+
+
+@pytest.mark.parametrize("name", ["geglu", "geglu_grad"])
+@pytest.mark.parametrize("rng", GATE_RANGES, ids=[f"{r[0]:g}..{r[1]:g}" for r in GATE_RANGES])
+def test_float32_gate_tails(name, rng):
+    a, b = _gate_operands(rng[0], rng[1], 100_001, 1)
+    with np.errstate(all="raise"):
+        got = getattr(pyactx, name)(a, b)
+    for k, g in enumerate(got if isinstance(got, tuple) else (got,)):
+        _check_gate(name, a, b, g, k)
+
+
+@pytest.mark.parametrize("name", ["geglu", "geglu_grad"])
+@pytest.mark.parametrize("frac", [0.002, 0.06, 0.5])
+def test_float32_gate_sparse_hard_lanes(name, frac):
+    """Hard lanes scattered among easy ones, in place and out of place
+    (out=a takes the copying path): the same values either way."""
+    rng = np.random.default_rng(2)
+    n = 70_001
+    a = rng.normal(0.0, 3.0, n).astype(np.float32)
+    hard = rng.random(n) < frac
+    a[hard] = rng.uniform(-40.0, -12.5, hard.sum()).astype(np.float32)
+    b = (rng.choice([-1.0, 1.0], n) * 2.0 ** rng.uniform(-20, 110, n)).astype(np.float32)
+    f = getattr(pyactx, name)
+    with np.errstate(all="raise"):
+        got = f(a, b)
+        got = got if isinstance(got, tuple) else (got,)
+        a2 = a.copy()
+        outs = (a2,) + tuple(np.empty_like(a) for _ in got[1:])
+        f(a2, b, out=outs if len(outs) > 1 else outs[0])
+    for k, g in enumerate(got):
+        _check_gate(name, a, b, g, k)
+        assert np.array_equal(g.view(np.uint32), outs[k].view(np.uint32)), "out=a differs"
