@@ -1,0 +1,73 @@
+"""Tail cost: time on N(0, 8^2) inputs over time on N(0, 1) inputs, every
+elementwise function, derivative and gate, float32 and float64, 1e6 elements,
+1 thread (issue 12: at most 1.3).  N(0, 8^2) puts ~10 % of the inputs in the
+tails (subnormal or underflowing results, saturated exponentials, the gates'
+hard lanes); for a gate both operands are drawn so.  Min of 15 calls per case,
+the two inputs interleaved, in one process; a shared machine still moves a
+single case by ~10 %, so rerun a case that stands out.
+
+    python benchmarks/tails.py [--funcs geglu,gelu_tanh]
+"""
+import argparse
+import time
+
+import numpy as np
+
+import pyactx
+
+
+def cases(only):
+    """(ufunc, its parameters' defaults, number of data operands)"""
+    for name, info in pyactx.ACTIVATIONS.items():
+        params = tuple(v for _, v in info.params)
+        for f in (info.ufunc, info.grad_ufunc):
+            if not only or name in only or f.__name__ in only:
+                yield f, params, 1
+    for name in pyactx.BINARY:
+        for f in (getattr(pyactx, name), getattr(pyactx, name + "_grad")):
+            if not only or name in only or f.__name__ in only:
+                yield f, (), 2
+
+
+def best_time(f, args, outs, reps):
+    best = 1e9
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        f(*args, out=outs)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--funcs", default="", help="only these (a name selects its derivative too)")
+    ap.add_argument("--n", type=float, default=1e6)
+    ap.add_argument("--reps", type=int, default=15)
+    a = ap.parse_args()
+    only = set(filter(None, a.funcs.split(",")))
+    n = int(a.n)
+    pyactx.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    rows = []
+    for f, params, nd in cases(only):
+        for dt in (np.float32, np.float64):
+            data = {s: tuple((rng.standard_normal(n) * s).astype(dt) for _ in range(nd))
+                    + tuple(np.asarray(p, dt) for p in params) for s in (1.0, 8.0)}
+            outs = tuple(np.empty(n, dt) for _ in range(f.nout))
+            outs = outs if len(outs) > 1 else outs[0]
+            t = {1.0: 1e9, 8.0: 1e9}
+            with np.errstate(all="ignore"):
+                for _ in range(3):           # interleaved: drift hits both alike
+                    for s in (1.0, 8.0):
+                        t[s] = min(t[s], best_time(f, data[s], outs, a.reps // 3 or 1))
+            rows.append((t[8.0] / t[1.0], f.__name__, np.dtype(dt).name, t[1.0] / n * 1e9, t[8.0] / n * 1e9))
+    rows.sort(reverse=True)
+    print(f"{'function':28s} {'dtype':8s} {'N(0,1) ns/el':>13s} {'N(0,8^2) ns/el':>15s} {'ratio':>6s}")
+    for r, name, dt, t1, t8 in rows:
+        print(f"{name:28s} {dt:8s} {t1:13.3f} {t8:15.3f} {r:6.2f}")
+    over = [r for r in rows if r[0] > 1.3]
+    print(f"\n{len(over)} of {len(rows)} cases over 1.3")
+
+
+if __name__ == "__main__":
+    main()
