@@ -51,11 +51,20 @@ typedef struct {
 
 static int isa_always(void) { return 1; }
 #ifdef PYACTX_HAVE_X86_DISPATCH
+#include <cpuid.h>
+/* F16C (CPUID.1:ECX bit 29) from the cpuid instruction: clang (14 and
+ * earlier) does not know "f16c" as a __builtin_cpu_supports feature.  It is
+ * only asked together with AVX2, whose test already covers the operating
+ * system's support for the YMM state that F16C uses. */
+static int cpu_has_f16c(void)
+{
+    unsigned int a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)) != 0;
+}
 static int isa_avx2(void)
 {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
-           && __builtin_cpu_supports("f16c");
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c();
 }
 static int isa_avx512(void)
 {

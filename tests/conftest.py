@@ -37,7 +37,7 @@ SLOW = frozenset({
     "notebooks/test_notebooks.py::test_notebook_runs",       # ~500 s (also `notebooks`)
     "packaging/test_packaging.py",                           # ~440 s: builds sdist + wheel, venvs
     "packaging/test_sanitizers.py",                          # ~290 s: ASan build + valgrind
-    "numerics/test_c_core.py",                               # ~11 s: make -C csrc test
+    "numerics/test_c_core.py",                               # ~11 s a compiler: make -C csrc test
     "ufunc/test_robustness.py::test_overlapping_out_unary",  # ~27 s
     "ufunc/test_robustness.py::test_overlapping_out_two_inputs",  # ~12 s
     "ufunc/test_robustness.py::test_overlapping_out_gate_grads",  # ~12 s
