@@ -29,7 +29,9 @@ else:
     # Never -ffast-math / -ffinite-math-only: they break NaN, inf and the
     # error-free transformations (two_prod, two_sum) the kernels rely on.
     # -fno-math-errno: nothing here reads errno; lets GCC inline sqrt.
-    COMMON = ["-O2", "-std=c11", "-fno-math-errno", "-Wall", "-Wextra",
+    # -ffp-contract=off: a*b + c stays two roundings, as the error analyses
+    # assume (GCC's default in -std=c11; clang would fuse it into an FMA).
+    COMMON = ["-O2", "-std=c11", "-fno-math-errno", "-ffp-contract=off", "-Wall", "-Wextra",
               "-Wno-unused-function", "-Wno-missing-field-initializers"]
 COMMON += os.environ.get("PYACTX_CFLAGS", "").split()
 

@@ -38,6 +38,7 @@ SLOW = frozenset({
     "packaging/test_packaging.py",                           # ~440 s: builds sdist + wheel, venvs
     "packaging/test_sanitizers.py",                          # ~290 s: ASan build + valgrind
     "numerics/test_c_core.py",                               # ~11 s a compiler: make -C csrc test
+    "numerics/test_other_builds.py",                         # ~2 min each: aarch64 (qemu), clang
     "ufunc/test_robustness.py::test_overlapping_out_unary",  # ~27 s
     "ufunc/test_robustness.py::test_overlapping_out_two_inputs",  # ~12 s
     "ufunc/test_robustness.py::test_overlapping_out_gate_grads",  # ~12 s

@@ -103,7 +103,7 @@ c_core_checks() {
     rm -rf "$WORK/csrc-asan/build"
     ASAN_OPTIONS="detect_leaks=1:halt_on_error=1" \
         make -s -C "$WORK/csrc-asan" test CC="$CC" \
-        CFLAGS="-O1 -g -std=c11 -Wall -Wextra -Wno-unused-function -fno-math-errno $SAN"
+        CFLAGS="-O1 -g -std=c11 -Wall -Wextra -Wno-unused-function -fno-math-errno -ffp-contract=off $SAN"
     rm -rf "$WORK/csrc-asan"
 
     if [ "$run_valgrind" = 1 ]; then
@@ -118,7 +118,7 @@ c_core_checks() {
         # build only (the run happens under valgrind below)
         tests=$(cd "$WORK/csrc-vg" && ls tests/test_*.c | sed 's|^tests/\(.*\)\.c$|build/\1|')
         # shellcheck disable=SC2086
-        make -s -C "$WORK/csrc-vg" CC="$CC" CFLAGS="-O2 -g -std=c11 -fno-math-errno" $tests
+        make -s -C "$WORK/csrc-vg" CC="$CC" CFLAGS="-O2 -g -std=c11 -fno-math-errno -ffp-contract=off" $tests
         for t in $tests; do
             echo "-- valgrind $t"
             # A memcheck error exits 99 (so that it cannot be mistaken for the

@@ -8,7 +8,8 @@
  * a second concurrent caller (another Python thread; the GIL is released in
  * ufunc loops) finds the pool busy with trylock and runs inline instead.
  * After fork() the child has no workers; pthread_atfork marks the pool
- * unstarted so that it is rebuilt lazily.
+ * unstarted so that it is rebuilt lazily.  POSIX threads or Win32 threads
+ * (the pa_* primitives below); elsewhere every call runs inline.
  */
 #include "threads.h"
 
@@ -23,6 +24,16 @@
 #  if defined(__linux__)
 #    include <sched.h>
 #  endif
+#elif defined(_WIN32)
+#  define PYACTX_WIN32_THREADS 1
+#  ifndef WIN32_LEAN_AND_MEAN
+#    define WIN32_LEAN_AND_MEAN
+#  endif
+#  include <windows.h>
+#  include <process.h>
+#endif
+#if defined(PYACTX_PTHREADS) || defined(PYACTX_WIN32_THREADS)
+#  define PYACTX_HAVE_POOL 1
 #endif
 
 #define FLAG_MASK (FE_INVALID | FE_DIVBYZERO | FE_OVERFLOW)
@@ -86,6 +97,11 @@ int pyactx_available_cpus(void)
     long c = sysconf(_SC_NPROCESSORS_ONLN);
     if (c > 0) return (int)c;
 #endif
+#ifdef PYACTX_WIN32_THREADS
+    SYSTEM_INFO info;
+    GetSystemInfo(&info);
+    if (info.dwNumberOfProcessors > 0) return (int)info.dwNumberOfProcessors;
+#endif
     return 1;
 }
 
@@ -115,12 +131,39 @@ int pyactx_set_num_threads(int n)
     return v;
 }
 
+#ifdef PYACTX_HAVE_POOL
+
+/* The few primitives the pool needs, on POSIX threads or on Win32 (slim
+ * reader-writer locks used exclusively, condition variables, Vista and
+ * later): the pool below is written once against them. */
 #ifdef PYACTX_PTHREADS
+typedef pthread_mutex_t pa_mutex;
+typedef pthread_cond_t pa_cond;
+#  define PA_MUTEX_INIT PTHREAD_MUTEX_INITIALIZER
+#  define PA_COND_INIT PTHREAD_COND_INITIALIZER
+static void pa_lock(pa_mutex *m) { pthread_mutex_lock(m); }
+static void pa_unlock(pa_mutex *m) { pthread_mutex_unlock(m); }
+static int pa_trylock(pa_mutex *m) { return pthread_mutex_trylock(m) == 0; }
+static void pa_wait(pa_cond *c, pa_mutex *m) { pthread_cond_wait(c, m); }
+static void pa_signal(pa_cond *c) { pthread_cond_signal(c); }
+static void pa_broadcast(pa_cond *c) { pthread_cond_broadcast(c); }
+#else
+typedef SRWLOCK pa_mutex;
+typedef CONDITION_VARIABLE pa_cond;
+#  define PA_MUTEX_INIT SRWLOCK_INIT
+#  define PA_COND_INIT CONDITION_VARIABLE_INIT
+static void pa_lock(pa_mutex *m) { AcquireSRWLockExclusive(m); }
+static void pa_unlock(pa_mutex *m) { ReleaseSRWLockExclusive(m); }
+static int pa_trylock(pa_mutex *m) { return TryAcquireSRWLockExclusive(m) != 0; }
+static void pa_wait(pa_cond *c, pa_mutex *m) { SleepConditionVariableSRW(c, m, INFINITE, 0); }
+static void pa_signal(pa_cond *c) { WakeConditionVariable(c); }
+static void pa_broadcast(pa_cond *c) { WakeAllConditionVariable(c); }
+#endif
 
 typedef struct {
-    pthread_mutex_t mu;           /* protects everything below */
-    pthread_cond_t wake, done;
-    pthread_mutex_t busy;         /* held by the caller owning the pool */
+    pa_mutex mu;                  /* protects everything below */
+    pa_cond wake, done;
+    pa_mutex busy;                /* held by the caller owning the pool */
     int started;                  /* workers created */
     int nworkers;
     unsigned long generation;
@@ -135,8 +178,7 @@ typedef struct {
 } pool_t;
 
 static pool_t pool = {
-    PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
-    PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, NULL, NULL, 0, 0, 0, 0, 0,
+    .mu = PA_MUTEX_INIT, .wake = PA_COND_INIT, .done = PA_COND_INIT, .busy = PA_MUTEX_INIT,
 };
 
 /* start_generation: the job generation when the worker was created, so that a
@@ -151,33 +193,67 @@ static void run_part(pyactx_range_fn fn, void *ctx, ptrdiff_t n, ptrdiff_t chunk
     if (b < e) fn(ctx, b, e);
 }
 
-static void *worker_main(void *p)
+static void worker_loop(worker_arg *p)
 {
-    int index = ((worker_arg *)p)->index;     /* 1 .. nworkers */
-    pthread_mutex_lock(&pool.mu);
-    unsigned long seen = ((worker_arg *)p)->start_generation;
+    int index = p->index;                     /* 1 .. nworkers */
+    pa_lock(&pool.mu);
+    unsigned long seen = p->start_generation;
     for (;;) {
         while (pool.generation == seen)
-            pthread_cond_wait(&pool.wake, &pool.mu);
+            pa_wait(&pool.wake, &pool.mu);
         seen = pool.generation;
         if (index >= pool.nparts) continue;       /* not needed for this job */
         pyactx_range_fn fn = pool.fn;
         void *ctx = pool.ctx;
         ptrdiff_t n = pool.n, chunk = pool.chunk;
         fp_mode mode = pool.mode;
-        pthread_mutex_unlock(&pool.mu);
+        pa_unlock(&pool.mu);
 
         fp_mode_set(&mode);
         run_part(fn, ctx, n, chunk, index);
         int raised = fetestexcept(FLAG_MASK);
 
-        pthread_mutex_lock(&pool.mu);
+        pa_lock(&pool.mu);
         pool.flags |= raised;
-        if (--pool.pending == 0) pthread_cond_signal(&pool.done);
+        if (--pool.pending == 0) pa_signal(&pool.done);
     }
+}
+
+/* Start one detached worker; 0 on success. */
+#ifdef PYACTX_PTHREADS
+static void *worker_main(void *p)
+{
+    worker_loop((worker_arg *)p);
     return NULL;
 }
 
+static int start_worker(worker_arg *arg)
+{
+    pthread_t th;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&th, &attr, worker_main, arg);
+    pthread_attr_destroy(&attr);
+    return rc;
+}
+#else
+static unsigned __stdcall worker_main(void *p)
+{
+    worker_loop((worker_arg *)p);
+    return 0;
+}
+
+static int start_worker(worker_arg *arg)
+{
+    uintptr_t h = _beginthreadex(NULL, 0, worker_main, arg, 0, NULL);
+    if (h == 0) return -1;
+    CloseHandle((HANDLE)h);                   /* detached: the thread runs on */
+    return 0;
+}
+#endif
+
+#ifdef PYACTX_PTHREADS
 static void after_fork_child(void)
 {
     pthread_mutex_init(&pool.mu, NULL);
@@ -192,32 +268,29 @@ static void after_fork_child(void)
     pool.pending = 0;
     pool.flags = 0;
 }
+#endif
 
 /* Start workers up to `want` (called with pool.busy held). */
 static int ensure_workers(int want)
 {
+#ifdef PYACTX_PTHREADS
     static int atfork_done = 0;
     if (!atfork_done) {
         pthread_atfork(NULL, NULL, after_fork_child);
         atfork_done = 1;
     }
-    pthread_mutex_lock(&pool.mu);
+#endif
+    pa_lock(&pool.mu);
     while (pool.nworkers < want) {
         int i = pool.nworkers + 1;
         worker_args[i - 1].index = i;
         worker_args[i - 1].start_generation = pool.generation;
-        pthread_t th;
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        int rc = pthread_create(&th, &attr, worker_main, &worker_args[i - 1]);
-        pthread_attr_destroy(&attr);
-        if (rc != 0) break;
+        if (start_worker(&worker_args[i - 1]) != 0) break;
         pool.nworkers = i;
     }
     pool.started = 1;
     int have = pool.nworkers;
-    pthread_mutex_unlock(&pool.mu);
+    pa_unlock(&pool.mu);
     return have;
 }
 
@@ -225,7 +298,7 @@ void pyactx_parallel_for(ptrdiff_t n, ptrdiff_t min_chunk, pyactx_range_fn fn, v
 {
     int nt = pyactx_get_num_threads();
     if (min_chunk < 1) min_chunk = 1;
-    if (nt <= 1 || n < 2 * min_chunk || pthread_mutex_trylock(&pool.busy) != 0) {
+    if (nt <= 1 || n < 2 * min_chunk || !pa_trylock(&pool.busy)) {
         fn(ctx, 0, n);
         return;
     }
@@ -234,7 +307,7 @@ void pyactx_parallel_for(ptrdiff_t n, ptrdiff_t min_chunk, pyactx_range_fn fn, v
     int workers = ensure_workers(parts - 1);
     if (parts > workers + 1) parts = workers + 1;
     if (parts <= 1) {
-        pthread_mutex_unlock(&pool.busy);
+        pa_unlock(&pool.busy);
         fn(ctx, 0, n);
         return;
     }
@@ -244,7 +317,7 @@ void pyactx_parallel_for(ptrdiff_t n, ptrdiff_t min_chunk, pyactx_range_fn fn, v
 
     fp_mode mode;
     fp_mode_get(&mode);
-    pthread_mutex_lock(&pool.mu);
+    pa_lock(&pool.mu);
     pool.mode = mode;
     pool.fn = fn;
     pool.ctx = ctx;
@@ -254,21 +327,21 @@ void pyactx_parallel_for(ptrdiff_t n, ptrdiff_t min_chunk, pyactx_range_fn fn, v
     pool.pending = parts - 1;
     pool.flags = 0;
     pool.generation++;
-    pthread_cond_broadcast(&pool.wake);
-    pthread_mutex_unlock(&pool.mu);
+    pa_broadcast(&pool.wake);
+    pa_unlock(&pool.mu);
 
     run_part(fn, ctx, n, chunk, 0);
 
-    pthread_mutex_lock(&pool.mu);
+    pa_lock(&pool.mu);
     while (pool.pending > 0)
-        pthread_cond_wait(&pool.done, &pool.mu);
+        pa_wait(&pool.done, &pool.mu);
     int flags = pool.flags;
-    pthread_mutex_unlock(&pool.mu);
-    pthread_mutex_unlock(&pool.busy);
+    pa_unlock(&pool.mu);
+    pa_unlock(&pool.busy);
     if (flags) feraiseexcept(flags);
 }
 
-#else  /* no pthreads: always inline */
+#else  /* no threads: always inline */
 
 void pyactx_parallel_for(ptrdiff_t n, ptrdiff_t min_chunk, pyactx_range_fn fn, void *ctx)
 {

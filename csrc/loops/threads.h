@@ -1,6 +1,6 @@
 /*
  * threads.h -- a small persistent thread pool for the inner loops,
- * Python-free (pthreads; on platforms without them everything runs in the
+ * Python-free (POSIX or Win32 threads; on platforms without either everything runs in the
  * calling thread).
  *
  * pyactx_parallel_for(n, fn, ctx) calls fn(ctx, begin, end) on disjoint

@@ -117,7 +117,7 @@ int main(void)
 #else
         "baseline (SSE2)"
 #endif
-#if defined(__FP_FAST_FMA)
+#if defined(PYACTX_FAST_FMA)
         " + FMA";
 #else
         ", no FMA";

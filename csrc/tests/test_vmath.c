@@ -221,7 +221,7 @@ static double ref_tanh_f(double x) { return tanh(x); }
 static void accuracy_double(void)
 {
     printf("double (%s FMA):\n",
-#if defined(__FP_FAST_FMA) || defined(FP_FAST_FMA)
+#if defined(PYACTX_FAST_FMA)
            "with"
 #else
            "without"
@@ -316,7 +316,7 @@ static void accuracy_double(void)
 static void accuracy_float(void)
 {
     printf("float (%s FMA):\n",
-#if defined(__FP_FAST_FMAF) || defined(FP_FAST_FMAF)
+#if defined(PYACTX_FAST_FMAF)
            "with"
 #else
            "without"

@@ -10,7 +10,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CSRC = os.path.join(ROOT, "csrc")
-CFLAGS = "-O2 -std=c11 -Wall -Wextra -Wno-unused-function -fno-math-errno -Werror"
+CFLAGS = "-O2 -std=c11 -Wall -Wextra -Wno-unused-function -fno-math-errno -ffp-contract=off -Werror"
 
 
 @pytest.mark.parametrize("cc", [os.environ.get("CC", "cc"), "clang"])

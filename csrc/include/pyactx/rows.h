@@ -158,7 +158,7 @@ static inline double pyactx_rows_get_f(const float *a, const float *b, double *l
                                       ? PYACTX_SM_WS_KEEP(n) : PYACTX_SM_WS_JAC(n))))
 #define PYACTX_SM_WS_STACK 512
 
-#if defined(__FP_FAST_FMA) || defined(FP_FAST_FMA)
+#if defined(PYACTX_FAST_FMA)
 #  define PYACTX_SM_FMA(a, b, c) fma((a), (b), (c))
 #else
 #  define PYACTX_SM_FMA(a, b, c) ((a) * (b) + (c))
