@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import Callable, Dict, List, Optional
 
-from .report import Report
+from .report import SAVE_DPI, Report
 
 
 class Figures:
@@ -43,7 +43,7 @@ class Figures:
             for hook in list(type(self).hooks) + self.instance_hooks:
                 hook(name, fig)
             path = os.path.join(self.out, name)
-            fig.savefig(path, dpi=90)
+            fig.savefig(path, dpi=SAVE_DPI)
             self.plt.close(fig)
             self.saved.append(path)
             if self.report is not None:
