@@ -33,6 +33,12 @@ else:
     # assume (GCC's default in -std=c11; clang would fuse it into an FMA).
     COMMON = ["-O2", "-std=c11", "-fno-math-errno", "-ffp-contract=off", "-Wall", "-Wextra",
               "-Wno-unused-function", "-Wno-missing-field-initializers"]
+    # a call to an undeclared kernel (pyactx_<name>_l in a build without
+    # long double, below) is an error, not an implicit int function
+    COMMON += ["-Werror=implicit-function-declaration"]
+    # no debug information (Python's own CFLAGS say -g): it was 9 MB of the
+    # 11.6 MB wheel; PYACTX_CFLAGS=-g brings it back for a debugging build
+    COMMON += ["-g0"]
 COMMON += os.environ.get("PYACTX_CFLAGS", "").split()
 
 # per-ISA flags for the loop translation units (loops_<isa>.c)
@@ -44,6 +50,14 @@ if X86_64:
 
 INCLUDES = [os.path.join("csrc", "include"), "csrc", numpy.get_include()]
 MACROS = [("PYACTX_HAVE_X86_DISPATCH", "1")] if X86_64 else []
+# PYACTX_NO_LONG_DOUBLE=1: a build without the long double kernels and loops
+# (np.longdouble inputs then find no loop), in which any use of long double
+# by a float16/32/64 kernel fails to compile (pyactx.h).  On x86 it checks
+# that those kernels compute what they compute where long double is only
+# double (MSVC, Apple Silicon); tests/numerics/test_no_long_double.py builds
+# it and runs the accuracy suite on it.
+if os.environ.get("PYACTX_NO_LONG_DOUBLE", "0") not in ("", "0"):
+    MACROS.append(("PYACTX_NO_LONG_DOUBLE", "1"))
 
 
 class BuildExtPerISA(build_ext):

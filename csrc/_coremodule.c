@@ -10,7 +10,8 @@
  *
  * Loop dtypes are float16, float32, float64 and longdouble, in that order,
  * so NumPy's type resolver promotes integer and bool inputs exactly as for
- * np.exp.  float16 loops convert blocks to float32 and run the float32
+ * np.exp.  A build with PYACTX_NO_LONG_DOUBLE (loops/loops.h) registers the
+ * first three only.  float16 loops convert blocks to float32 and run the float32
  * kernels (loops/elementwise_half.inc).
  *
  * Floating-point flags: NumPy reads the FPU status after the loops and
@@ -28,6 +29,8 @@
 #include <numpy/ufuncobject.h>
 #include <numpy/dtype_api.h>
 
+#include <fenv.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -227,9 +230,16 @@ typedef int (pyactx_method_loop)(PyArrayMethod_Context *, char *const *,
     TEMPLATE(name##_loop_e, name, 0)                                           \
     TEMPLATE(name##_loop_f, name, 1)                                           \
     TEMPLATE(name##_loop_d, name, 2)                                           \
-    TEMPLATE(name##_loop_g, name, 3)                                           \
-    static pyactx_method_loop *name##_method_loops[4] = {                     \
-        name##_loop_e, name##_loop_f, name##_loop_d, name##_loop_g};
+    LABEL_LOOP_G(TEMPLATE, name)                                              \
+    static pyactx_method_loop *name##_method_loops[PYACTX_NTYPES] = {         \
+        name##_loop_e, name##_loop_f, name##_loop_d LABEL_G(name##_loop_g)};
+#ifdef PYACTX_NO_LONG_DOUBLE
+#  define LABEL_LOOP_G(TEMPLATE, name)
+#  define LABEL_G(loop)
+#else
+#  define LABEL_LOOP_G(TEMPLATE, name) TEMPLATE(name##_loop_g, name, 3)
+#  define LABEL_G(loop) , loop
+#endif
 
 #define PYACTX_ROWS_LABEL_REDUCE(name, sig, doc) LABEL_FOUR(LABEL_LOOP, name)
 #define PYACTX_ROWS_LABEL_MAP(name, sig, doc) LABEL_FOUR(LABEL_LOOP, name)
@@ -272,7 +282,7 @@ add_ufunc(PyObject *module, PyUFuncGenericFunction *loops, const char *types,
           int nin, int nout, const char *name, const char *doc, const char *signature)
 {
     PyObject *uf = PyUFunc_FromFuncAndDataAndSignature(
-        loops, (void **)null_data, (char *)types, 4, nin, nout, PyUFunc_None,
+        loops, (void **)null_data, (char *)types, PYACTX_NTYPES, nin, nout, PyUFunc_None,
         name, doc, 0, signature);
     if (uf == NULL) return -1;
     int rc = PyModule_AddObjectRef(module, name, uf);
@@ -334,7 +344,7 @@ add_label_gufunc(PyObject *module, pyactx_method_loop **loops, const char *name,
     PyObject *uf = PyUFunc_FromFuncAndDataAndSignature(
         NULL, NULL, NULL, 0, 2, 1, PyUFunc_None, name, doc, 0, signature);
     if (uf == NULL) return -1;
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < PYACTX_NTYPES; k++) {
         PyArray_DTypeMeta *ft = dtype_of(float_typenums[k]);
         PyArray_DTypeMeta *it = dtype_of(NPY_INT64);
         if (ft == NULL || it == NULL) {
@@ -436,7 +446,230 @@ py_set_num_threads(PyObject *NPY_UNUSED(self), PyObject *arg)
     return PyLong_FromLong(pyactx_set_num_threads(n > PYACTX_MAX_THREADS ? PYACTX_MAX_THREADS : (int)n));
 }
 
+/* ---------------------------------------------------------------------
+ * bfloat16 (ml_dtypes, an optional dependency): pyactx/__init__.py calls
+ * _register_bfloat16(typenum) when ml_dtypes imports, and every ufunc and
+ * gufunc gets a loop for that (user-defined) type.  A bfloat16 is the top
+ * half of a float32, so widening is exact; each loop converts a block of
+ * its operands to float32, runs the active instruction set's float32 loop
+ * of the same function on it (the slot of name##_loops, which set_dispatch
+ * refills), and rounds each result once to nearest even.  float32 is within
+ * 4 float32 ULP of the exact value (2^-14 of a bfloat16 step), so the
+ * result is within 1 bfloat16 step of the correctly rounded one.  A finite
+ * float32 result that rounds to inf raises overflow, as float16's loops do.
+ * Mixed bfloat16/float32 operands find the float32 loop (ml_dtypes makes
+ * the cast bfloat16 -> float32 safe): the result is float32, as
+ * np.result_type(bfloat16, float32) says.
+ * ------------------------------------------------------------------ */
+static inline float bf16_to_float(uint16_t h)
+{
+    uint32_t u = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static inline uint16_t float_to_bf16(float f, int *overflow)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    if ((u & 0x7fffffffu) > 0x7f800000u)
+        return (uint16_t)((u >> 16) | 0x0040u);           /* NaN, kept quiet */
+    uint32_t r = u + 0x7fffu + ((u >> 16) & 1u);          /* nearest, ties to even */
+    /* a finite float that rounds up to the infinity of bfloat16 */
+    *overflow |= (u & 0x7f800000u) != 0x7f800000u && (r & 0x7fffffffu) >= 0x7f800000u;
+    return (uint16_t)(r >> 16);
+}
+
+#define BF16_BLOCK 512          /* elements a block: 2 KiB a float buffer */
+
+typedef struct {
+    PyUFuncGenericFunction *f32;   /* the float32 loop's slot in name##_loops */
+    int nin, nout;
+    int kind;                      /* gufuncs: BF16_MAP, ...; 0 elementwise */
+} bf16_info;
+
+enum { BF16_ELEMENTWISE = 0, BF16_MAP, BF16_REDUCE, BF16_JACOBIAN, BF16_VJP };
+
+/* [lo, hi) of the bytes an operand touches: n elements of 2 bytes, stride s */
+static void bf16_span(const char *p, npy_intp n, npy_intp s, const char **lo, const char **hi)
+{
+    const char *last = p + (n - 1) * s;
+    *lo = s >= 0 ? p : last;
+    *hi = (s >= 0 ? last : p) + 2;
+}
+
+/* Elementwise: blocks of BF16_BLOCK, or one element at a time where an
+ * output overlaps an input other than exactly (the order matters there,
+ * e.g. ufunc.accumulate). */
+static void bf16_elementwise_loop(char **args, const npy_intp *dims, const npy_intp *steps,
+                                  void *data)
+{
+    const bf16_info *info = (const bf16_info *)data;
+    const int nargs = info->nin + info->nout;
+    const npy_intp n = dims[0];
+    if (n <= 0) return;
+    npy_intp block = BF16_BLOCK;
+    for (int o = info->nin; o < nargs; o++)
+        for (int i = 0; i < info->nin; i++) {
+            const char *a0, *a1, *b0, *b1;
+            bf16_span(args[i], n, steps[i], &a0, &a1);
+            bf16_span(args[o], n, steps[o], &b0, &b1);
+            if (a0 < b1 && b0 < a1 && !(args[i] == args[o] && steps[i] == steps[o]))
+                block = 1;
+        }
+    float buf[4][BF16_BLOCK];
+    char *ptr[4];
+    for (int k = 0; k < nargs; k++) ptr[k] = args[k];
+    int overflow = 0;
+    for (npy_intp i0 = 0; i0 < n; i0 += block) {
+        npy_intp m = n - i0 < block ? n - i0 : block;
+        for (int k = 0; k < info->nin; k++)
+            for (npy_intp j = 0; j < m; j++)
+                buf[k][j] = bf16_to_float(*(const uint16_t *)(ptr[k] + j * steps[k]));
+        char *fargs[4] = {(char *)buf[0], (char *)buf[1], (char *)buf[2], (char *)buf[3]};
+        npy_intp fdims[1] = {m};
+        npy_intp fsteps[4] = {sizeof(float), sizeof(float), sizeof(float), sizeof(float)};
+        (*info->f32)(fargs, fdims, fsteps, NULL);
+        for (int k = info->nin; k < nargs; k++)
+            for (npy_intp j = 0; j < m; j++)
+                *(uint16_t *)(ptr[k] + j * steps[k]) = float_to_bf16(buf[k][j], &overflow);
+        for (int k = 0; k < nargs; k++) ptr[k] += m * steps[k];
+    }
+    if (overflow) feraiseexcept(FE_OVERFLOW);
+}
+
+/* The softmax family: row by row, each row converted to a float32 buffer
+ * (heap: rows can be long), the float32 gufunc loop run on that one row,
+ * the results rounded back.  Core layouts: MAP (n)->(n), REDUCE (n)->(),
+ * JACOBIAN (n)->(n,n), VJP (n),(n)->(n). */
+static void bf16_rows_loop(char **args, const npy_intp *dims, const npy_intp *steps, void *data)
+{
+    const bf16_info *info = (const bf16_info *)data;
+    const npy_intp N = dims[0], n = dims[1];
+    const int nin = info->nin, nargs = nin + 1;
+    /* core strides follow the outer ones: one per core dimension */
+    const npy_intp *cs = steps + nargs;
+    npy_intp out_len = info->kind == BF16_REDUCE ? 1 : info->kind == BF16_JACOBIAN ? n * n : n;
+    float *buf = (float *)malloc(sizeof(float) * (size_t)(nin * (n > 0 ? n : 1) + (out_len > 0 ? out_len : 1)));
+    if (buf == NULL) {
+        NPY_ALLOW_C_API_DEF
+        NPY_ALLOW_C_API
+        PyErr_NoMemory();
+        NPY_DISABLE_C_API
+        return;
+    }
+    float *out = buf + nin * (n > 0 ? n : 1);
+    int overflow = 0;
+    for (npy_intp r = 0; r < N; r++) {
+        for (int k = 0; k < nin; k++)
+            for (npy_intp j = 0; j < n; j++)
+                buf[k * n + j] = bf16_to_float(*(const uint16_t *)(args[k] + r * steps[k] + j * cs[k]));
+        char *fargs[3];
+        for (int k = 0; k < nin; k++) fargs[k] = (char *)(buf + k * n);
+        fargs[nin] = (char *)out;
+        npy_intp fdims[2] = {1, n};
+        /* outer steps (one row: unused), then the core strides */
+        npy_intp fsteps[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        int q = nargs;
+        for (int k = 0; k < nin; k++) fsteps[q++] = sizeof(float);
+        if (info->kind == BF16_JACOBIAN) { fsteps[q++] = n * (npy_intp)sizeof(float); fsteps[q++] = sizeof(float); }
+        else if (info->kind != BF16_REDUCE) fsteps[q++] = sizeof(float);
+        (*info->f32)(fargs, fdims, fsteps, NULL);
+        char *o = args[nin] + r * steps[nin];
+        if (info->kind == BF16_REDUCE)
+            *(uint16_t *)o = float_to_bf16(out[0], &overflow);
+        else if (info->kind == BF16_JACOBIAN)
+            for (npy_intp i = 0; i < n; i++)
+                for (npy_intp j = 0; j < n; j++)
+                    *(uint16_t *)(o + i * cs[nin] + j * cs[nin + 1]) = float_to_bf16(out[i * n + j], &overflow);
+        else
+            for (npy_intp j = 0; j < n; j++)
+                *(uint16_t *)(o + j * cs[nin]) = float_to_bf16(out[j], &overflow);
+    }
+    free(buf);
+    if (overflow) feraiseexcept(FE_OVERFLOW);
+}
+
+/* one info per ufunc, from the table */
+#define PYACTX_UNARY(name, doc, gdoc)                                          \
+    static const bf16_info name##_bf16 = {&name##_loops[1], 1, 1, BF16_ELEMENTWISE}; \
+    static const bf16_info name##_grad_bf16 = {&name##_grad_loops[1], 1, 1, BF16_ELEMENTWISE};
+#define PYACTX_PARAM(name, doc, gdoc)                                          \
+    static const bf16_info name##_bf16 = {&name##_loops[1], 2, 1, BF16_ELEMENTWISE}; \
+    static const bf16_info name##_grad_bf16 = {&name##_grad_loops[1], 2, 1, BF16_ELEMENTWISE};
+#define PYACTX_PAIR PYACTX_PARAM
+#define PYACTX_GATE(name, doc, gdoc)                                           \
+    static const bf16_info name##_bf16 = {&name##_loops[1], 2, 1, BF16_ELEMENTWISE}; \
+    static const bf16_info name##_grad_bf16 = {&name##_grad_loops[1], 2, 2, BF16_ELEMENTWISE};
+#define PYACTX_ROWS_MAP(name, sig, doc) static const bf16_info name##_bf16 = {&name##_loops[1], 1, 1, BF16_MAP};
+#define PYACTX_ROWS_REDUCE(name, sig, doc) static const bf16_info name##_bf16 = {&name##_loops[1], 1, 1, BF16_REDUCE};
+#define PYACTX_ROWS_JACOBIAN(name, sig, doc) static const bf16_info name##_bf16 = {&name##_loops[1], 1, 1, BF16_JACOBIAN};
+#define PYACTX_ROWS_VJP(name, sig, doc) static const bf16_info name##_bf16 = {&name##_loops[1], 2, 1, BF16_VJP};
+#define PYACTX_ROWS_LABEL_REDUCE(name, sig, doc)
+#define PYACTX_ROWS_LABEL_MAP(name, sig, doc)
+#include "pyactx/table.inc"
+#include "pyactx/table_end.inc"
+
+static int
+bf16_register(PyObject *module, const char *name, int typenum, const bf16_info *info)
+{
+    PyObject *uf = PyObject_GetAttrString(module, name);
+    if (uf == NULL) return -1;
+    int types[4] = {typenum, typenum, typenum, typenum};
+    int rc = PyUFunc_RegisterLoopForType(
+        (PyUFuncObject *)uf, typenum,
+        info->kind == BF16_ELEMENTWISE ? bf16_elementwise_loop : bf16_rows_loop, types,
+        (void *)info);
+    Py_DECREF(uf);
+    return rc;
+}
+
+/* the type number registered, or -1: written once, under the GIL */
+static int bf16_registered = -1;
+
+static PyObject *
+py_register_bfloat16(PyObject *module, PyObject *arg)
+{
+    int typenum = (int)PyLong_AsLong(arg);
+    if (typenum == -1 && PyErr_Occurred()) return NULL;
+    PyArray_Descr *d = PyArray_DescrFromType(typenum);
+    if (d == NULL) return NULL;
+    int ok = typenum >= NPY_USERDEF && PyDataType_ELSIZE(d) == 2;
+    Py_DECREF(d);
+    if (!ok) {
+        PyErr_Format(PyExc_ValueError, "_register_bfloat16: type %d is not a 2-byte user dtype",
+                     typenum);
+        return NULL;
+    }
+    if (bf16_registered == typenum) Py_RETURN_NONE;
+    if (bf16_registered != -1) {
+        PyErr_SetString(PyExc_RuntimeError, "_register_bfloat16: another type is registered");
+        return NULL;
+    }
+#define PYACTX_UNARY(name, doc, gdoc)                                          \
+    if (bf16_register(module, #name, typenum, &name##_bf16) < 0) return NULL;  \
+    if (bf16_register(module, #name "_grad", typenum, &name##_grad_bf16) < 0) return NULL;
+#define PYACTX_PARAM PYACTX_UNARY
+#define PYACTX_PAIR PYACTX_UNARY
+#define PYACTX_GATE PYACTX_UNARY
+#define PYACTX_ROWS_MAP(name, sig, doc)                                        \
+    if (bf16_register(module, #name, typenum, &name##_bf16) < 0) return NULL;
+#define PYACTX_ROWS_REDUCE PYACTX_ROWS_MAP
+#define PYACTX_ROWS_JACOBIAN PYACTX_ROWS_MAP
+#define PYACTX_ROWS_VJP PYACTX_ROWS_MAP
+#define PYACTX_ROWS_LABEL_REDUCE(name, sig, doc)
+#define PYACTX_ROWS_LABEL_MAP(name, sig, doc)
+#include "pyactx/table.inc"
+#include "pyactx/table_end.inc"
+    bf16_registered = typenum;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef pyactx_methods[] = {
+    {"_register_bfloat16", py_register_bfloat16, METH_O,
+     "_register_bfloat16(typenum)\n\nAdd bfloat16 loops (ml_dtypes' type number) to every "
+     "ufunc; pyactx does this at import when ml_dtypes is installed."},
     {"get_num_threads", py_get_num_threads, METH_NOARGS,
      "get_num_threads()\n\nThreads used to split large contiguous arrays (default: the "
      "CPUs available to the process, or PYACTX_NUM_THREADS)."},

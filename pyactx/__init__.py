@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 
 __all__ = ["ACTIVATIONS", "BINARY", "SOFTMAX_FAMILY", "ActivationInfo", "ufuncs", "__version__",
            "get_dispatch", "set_dispatch", "available_dispatch", "get_num_threads",
-           "set_num_threads"]
+           "set_num_threads", "BFLOAT16"]
 
 #: Name of the instruction-set path in use ("avx512", "avx2" or "baseline"),
 #: chosen at import from the CPU or forced with PYACTX_DISPATCH=<name>.
@@ -41,6 +41,24 @@ available_dispatch = _core.available_dispatch
 #: bit-identical results.
 get_num_threads = _core.get_num_threads
 set_num_threads = _core.set_num_threads
+
+
+def _register_bfloat16():
+    """bfloat16 loops on every ufunc, where ml_dtypes (optional: the
+    ``bfloat16`` extra) is installed: they keep the dtype, computing in
+    float32 and rounding once (csrc/_coremodule.c).  Returns the dtype or
+    None."""
+    try:
+        import ml_dtypes
+    except ImportError:
+        return None
+    dt = _np.dtype(ml_dtypes.bfloat16)
+    _core._register_bfloat16(dt.num)
+    return dt
+
+
+#: numpy.dtype of ml_dtypes.bfloat16 when its loops are registered, else None
+BFLOAT16 = _register_bfloat16()
 
 
 # ---------------------------------------------------------------------------
@@ -204,6 +222,9 @@ def {fname}(x, {pname}={pdefault!r}, out=None, *, where=True, casting="same_kind
     if {pname} is not _default:
         if type({pname}) is not float or {pname} != {pname}{scalar_test}:
             _check({pname})
+    if _bf16 is not None and type(x) is _ndarray and x.dtype == _bf16 \
+            and type({pname}) in (float, int):
+        {pname} = _asarray({pname}, _bf16)     # a weak scalar keeps bfloat16, as for float16
     if out is None and where is True and dtype is None and casting == "same_kind" \\
             and order == "K" and subok is True:
         state = _var_get()
@@ -264,6 +285,7 @@ def _param_wrapper(ufunc, fname: str, param, doc: str) -> Callable:
     namespace = {"_kw": _kw, "_bad_out": _bad_out, "_ufunc": ufunc, "_default": pdefault,
                  "_check": _make_check(fname, pname, tests), "_inf": _math.inf,
                  "_ndarray": _np.ndarray, "_cache": cache, "_prepare": prepare,
+                 "_bf16": BFLOAT16, "_asarray": _np.asarray,
                  "_var_get": var.get, "_var_set": getattr(var, "set", None),
                  "_var_reset": getattr(var, "reset", None)}
     src = _WRAPPER_TEMPLATE.format(fname=fname, pname=pname, pdefault=pdefault,

@@ -28,6 +28,8 @@ from functools import lru_cache
 
 import numpy as np
 
+import pyactx
+
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 #: (precision incl. hidden bit, emin, emax)
@@ -40,8 +42,12 @@ FORMAT = {
 
 FLAG_INVALID, FLAG_DIVIDE, FLAG_OVERFLOW, FLAG_EITHER = 1, 2, 4, 8
 
+#: the build has long double loops (not one made with PYACTX_NO_LONG_DOUBLE=1)
+HAVE_LONGDOUBLE_LOOPS = "g->g" in pyactx.ufuncs.sigmoid.types
+#: long double cases can run: the loops exist and long double is the x87
+#: format of the reference data
 LONGDOUBLE_IS_X87 = (np.finfo(np.longdouble).nmant == 63
-                     and np.finfo(np.longdouble).maxexp == 16384)
+                     and np.finfo(np.longdouble).maxexp == 16384 and HAVE_LONGDOUBLE_LOOPS)
 
 
 @lru_cache(maxsize=None)

@@ -41,12 +41,20 @@ Two targets, each run by ``python tools/check_builds.py <target>``:
     is the ``no-long-double`` target.
 
 ``no-long-double``
-    Check 2 with ``eval_loops`` compiled by the native compiler (``$CC`` or
-    cc) with ``-DPYACTX_NO_LONG_DOUBLE=1`` (baseline and the widest table
-    this CPU runs): the float64 kernels as they are where long double is
-    double (MSVC, Apple Silicon), without the x87 long-double recomputation
-    of subnormal tails -- there ``mul_exp`` (kernels/common.inc) does it in
-    double.
+    The extension as ``PYACTX_NO_LONG_DOUBLE=1 python setup.py build_ext``
+    builds it -- what float64, float32 and float16 compute where long double
+    is only double (MSVC, Apple Silicon), since no kernel of theirs uses it:
+
+    0. **The guard**: a copy of the sources with ``long double`` put into a
+       double kernel, and one with a call to a long double kernel
+       (``pyactx_sigmoid_l``), must both fail to compile with
+       ``-DPYACTX_NO_LONG_DOUBLE``; the sources as they are compile.
+    1. **The build**: the extension, built into a scratch folder, imports
+       and has no long double loops (``np.longdouble`` input: TypeError).
+    2. **The accuracy suite on it**: ``tests/numerics/test_accuracy.py``
+       (every float16/32/64 case: ULP errors against the mpmath data, special
+       values, flags, on every instruction-set table) and the softmax
+       family's tests, ``-k "not longdouble"``.
 
 Exit status 0 when every check passes, 3 when the toolchain is missing.
 ``--keep DIR`` leaves the binaries and data there.
@@ -281,6 +289,73 @@ def accuracy(work, exe, formats, runner):
     return not failures
 
 
+# ------------------------------------------------------------ no-long-double
+NO_LD_MARK = "PYACTX_NO_LONG_DOUBLE_build__long_double_is_not_allowed_here"
+
+
+def no_long_double_guard(work):
+    """0: the build refuses long double in the float64/32/16 kernels."""
+    probes = {
+        "sources as they are": ("", None),
+        "a long double variable in sigmoid": ("    long double probe_ = x; (void)probe_;\n", NO_LD_MARK),
+        "a call to pyactx_sigmoid_l": ("    (void)pyactx_sigmoid_l(x);\n", "pyactx_sigmoid_l"),
+    }
+    ok = True
+    for what, (line, expect) in probes.items():
+        src = os.path.join(work, "guard", "csrc")
+        shutil.rmtree(src, ignore_errors=True)
+        shutil.copytree(CSRC, src, ignore=shutil.ignore_patterns("build"))
+        kern = os.path.join(src, "include", "pyactx", "kernels", "sigmoid.inc")
+        with open(kern) as f:
+            text = f.read()
+        anchor = "PYACTX_INLINE T NAME(sigmoid)(T x)\n{\n"
+        assert anchor in text, "sigmoid.inc changed: update the guard probe"
+        with open(kern, "w") as f:
+            f.write(text.replace(anchor, anchor + line, 1))
+        r = subprocess.run([NATIVE_CC, *LOOP_CFLAGS, "-fsyntax-only", "-DPYACTX_NO_LONG_DOUBLE=1",
+                            "-Werror=implicit-function-declaration",
+                            "-I" + os.path.join(src, "include"), "-I" + src,
+                            os.path.join(src, "loops", "loops_baseline.c")],
+                           capture_output=True, text=True)
+        good = r.returncode == 0 if expect is None else (r.returncode != 0 and expect in r.stderr)
+        ok &= good
+        print(f"0. {what}: " + ("compiles" if r.returncode == 0 else "does not compile")
+              + ("" if good else "  <-- WRONG\n" + r.stderr[-3000:]))
+    return ok
+
+
+def no_long_double_build(work):
+    """1 and 2: build the extension without long double, run the suite on it."""
+    lib = os.path.join(work, "lib")
+    env = dict(os.environ, PYACTX_NO_LONG_DOUBLE="1")
+    t0 = time.time()
+    run([sys.executable, "setup.py", "-q", "build_ext", "--build-lib", lib,
+         "--build-temp", os.path.join(work, "tmp")], cwd=ROOT, env=env, timeout=3000)
+    shutil.copytree(os.path.join(ROOT, "pyactx"), os.path.join(lib, "pyactx"), dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("_core*.so", "_core*.pyd", "__pycache__"))
+    print(f"1. PYACTX_NO_LONG_DOUBLE=1 python setup.py build_ext ({time.time() - t0:.0f} s)")
+    env = dict(os.environ, PYTHONPATH=lib)
+    probe = (
+        "import numpy as np, pyactx, sys\n"
+        "assert pyactx.__file__.startswith(sys.argv[1]), pyactx.__file__\n"
+        "try:\n    pyactx.sigmoid(np.ones(3, np.longdouble)); sys.exit('longdouble loop found')\n"
+        "except TypeError as e:\n    print('   np.longdouble input:', str(e).splitlines()[0][:90])\n"
+        "print('   dtypes:', ', '.join(t for t in pyactx.gelu.types))\n")
+    r = run([sys.executable, "-c", probe, lib], cwd=work, env=env)
+    sys.stdout.write(r.stdout)
+    t0 = time.time()
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        os.path.join(ROOT, "tests", "numerics", "test_accuracy.py"),
+                        os.path.join(ROOT, "tests", "softmax", "test_softmax_family.py"),
+                        "-k", "not longdouble"], cwd=work, env=env, capture_output=True, text=True,
+                       timeout=3000)
+    tail = [ln for ln in r.stdout.splitlines() if ln.strip()][-1:]
+    print(f"2. accuracy suite on that build ({time.time() - t0:.0f} s): " + " ".join(tail))
+    if r.returncode != 0:
+        sys.stdout.write(r.stdout[-8000:] + r.stderr[-3000:])
+    return r.returncode == 0
+
+
 # ------------------------------------------------------------------- 3. NEON
 NEON_FP = re.compile(r"\b(fmla|fmls|fmul|fadd|fsub|fdiv|fsqrt|fneg|fabs|fmax|fmin|frint\w*|fcvt\w*|"
                      r"scvtf|ucvtf|bsl|bit|bif|and|orr|eor|bic|cmeq|cmgt|cmhi|cmge|cmhs|shl|sshr|ushr|"
@@ -400,6 +475,9 @@ def main(argv=None):
             ok &= neon(work, exe, funcs)
             if args.count:
                 count_per_element(work, exe, funcs)
+        elif args.target == "no-long-double":
+            ok &= no_long_double_guard(work)
+            ok &= no_long_double_build(work)
         elif args.target == "windows":
             w = ["env", "WINEDEBUG=-all", *wine()]
             if not args.skip_c_tests:
@@ -414,11 +492,7 @@ def main(argv=None):
                     tables.append(table)
                 else:
                     print(f"   {table}: this CPU lacks {', '.join(sorted(set(needs) - have))}; skipped")
-            if args.target == "clang":
-                specs = [("clang", t) for t in tables]
-            else:   # no-long-double: the portable baseline and the widest table here
-                specs = [(NATIVE_CC, t, ["-DPYACTX_NO_LONG_DOUBLE=1"]) for t in {tables[0], tables[-1]}]
-                specs.sort(key=lambda s: list(X86_TABLES).index(s[1]))
+            specs = [("clang", t) for t in tables]
             for exe in build_evals(work, specs):
                 ok &= accuracy(work, exe, formats, [])
     finally:

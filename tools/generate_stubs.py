@@ -53,6 +53,7 @@ EXTRA_NAMES = {
     "available_dispatch": "def available_dispatch() -> list[str]: ...",
     "get_num_threads": "def get_num_threads() -> int: ...",
     "set_num_threads": "def set_num_threads(n: int, /) -> int: ...",
+    "BFLOAT16": "BFLOAT16: np.dtype[Any] | None",
 }
 
 # gufunc signature -> stub class in ufuncs.pyi

@@ -109,8 +109,9 @@ LOOP_HEADER = """\
  *           F32_HARD_VIA_F64: the wide kernels <name>_wf / _whf, passed to
  *           the two-input ranges after fb)
  *
- * float16 loops run the float32 loop's kernels on converted blocks.  Long
- * double loops run the scalar kernel on every path.  Included by loops.inc.
+ * float16 loops run the float32 loop's range function on converted blocks.  Long
+ * double loops run the scalar kernel on every path; a PYACTX_NO_LONG_DOUBLE
+ * build compiles them out (their table slots are NULL).  Included by loops.inc.
  */
 """
 
@@ -215,22 +216,34 @@ def emit_loops(n, choice, shape, lines, wide=None):
     half_tmpl = {"1_1": "1_1", "2_1": "2_1", "b2_1": "2_1", "2_2": "2_2"}[shape]
     for dt in LOOP_DTYPES:
         kern, hard, slow, fb = choice["f" if dt == "e" else dt]
-        if dt == "e":
-            fb = int(fb != 0)             # float16 blocks: the scalar rescan
         ks = f"{kern}, {hard}, {slow}, {fb}"
         rks = ks
         if dt == "e":
+            # float16 blocks run the float32 loop's own range function
             rng, loop = f"pyactx_range_{half_tmpl}_h", f"pyactx_loop_{half_tmpl}_h"
+            rks = ks = f"{n}_range_f"
+            lines.append(f"static void {n}_range_f(void *ctx, ptrdiff_t b, ptrdiff_t e);")
         else:
             s = "l" if dt == "g" else dt
             rng, loop = f"pyactx_range_{tmpl[0]}_{s}", f"pyactx_loop_{tmpl[1]}_{s}"
             if shape in ("b2_1", "2_2"):
                 rks += ", " + (", ".join(wide) if dt == "f" and fb == 2 else f"{kern}, {hard}")
-        lines += [f"static void {n}_range_{dt}(void *ctx, ptrdiff_t b, ptrdiff_t e)",
-                  f"{{ {rng}(ctx, b, e, {rks}); }}",
-                  f"static void {n}_loop_{dt}(char **args, const ptrdiff_t *dims, "
-                  f"const ptrdiff_t *steps, void *data)",
-                  f"{{ (void)data; {loop}(args, dims, steps, {n}_range_{dt}, {ks}); }}"]
+        lines += long_double_guard(dt, [
+            f"static void {n}_range_{dt}(void *ctx, ptrdiff_t b, ptrdiff_t e)",
+            f"{{ {rng}(ctx, b, e, {rks}); }}",
+            f"static void {n}_loop_{dt}(char **args, const ptrdiff_t *dims, "
+            f"const ptrdiff_t *steps, void *data)",
+            f"{{ (void)data; {loop}(args, dims, steps, {n}_range_{dt}, {ks}); }}"])
+
+
+def long_double_guard(dt, code):
+    """The long double loops are compiled out of a PYACTX_NO_LONG_DOUBLE build."""
+    return ["#ifndef PYACTX_NO_LONG_DOUBLE", *code, "#endif"] if dt == "g" else code
+
+
+def table_entry(n, dt):
+    """A loop in the exported table: PYACTX_LOOP_G (loops.h) is NULL without long double."""
+    return f"PYACTX_LOOP_G({n}_loop_{dt})" if dt == "g" else f"{n}_loop_{dt}"
 
 
 ROW_TEMPLATES = {"MAP": "rows_map", "REDUCE": "rows_reduce", "JACOBIAN": "rows_jacobian",
@@ -266,16 +279,17 @@ def render_loops():
         for dt in LOOP_DTYPES:
             ks = {"e": "h", "g": "l"}.get(dt, dt)
             s = {"g": "l"}.get(dt, dt)
-            lines += [f"static void {g.name}_range_{dt}(void *ctx, ptrdiff_t b, ptrdiff_t e)",
-                      f"{{ pyactx_{tmpl}_{s}(ctx, b, e, pyactx_{g.name}_row_ws_{ks}); }}",
-                      f"static void {g.name}_loop_{dt}(char **args, const ptrdiff_t *dims, "
-                      f"const ptrdiff_t *steps, void *data)",
-                      f"{{ (void)data; pyactx_rows_loop(args, dims, steps, {g.name}_range_{dt}); }}"]
+            lines += long_double_guard(dt, [
+                f"static void {g.name}_range_{dt}(void *ctx, ptrdiff_t b, ptrdiff_t e)",
+                f"{{ pyactx_{tmpl}_{s}(ctx, b, e, pyactx_{g.name}_row_ws_{ks}); }}",
+                f"static void {g.name}_loop_{dt}(char **args, const ptrdiff_t *dims, "
+                f"const ptrdiff_t *steps, void *data)",
+                f"{{ (void)data; pyactx_rows_loop(args, dims, steps, {g.name}_range_{dt}); }}"])
         names.append(g.name)
     lines.append("\n/* the exported table (loops.h): four loops per function, float16 to long double */")
     lines.append("const pyactx_loop_table PYACTX_LOOP_TABLE = {")
     for n in names:
-        lines.append(f"    .{n} = {{{', '.join(f'{n}_loop_{dt}' for dt in LOOP_DTYPES)}}},")
+        lines.append(f"    .{n} = {{{', '.join(table_entry(n, dt) for dt in LOOP_DTYPES)}}},")
     lines.append("};")
     return "\n".join(lines) + "\n"
 
@@ -287,11 +301,10 @@ FAMILIES_HEADER = """\
  * The elementwise kernel families, one file each, holding the family's
  * scalar and vector kernels together.  Included with PYACTX_PART set to
  *
- *   PYACTX_SCALAR_PART  by all.inc, once per type: long double (_l), double
- *                       (_d), double without the long-double rescue (_dn).
- *                       The accurate reference kernels; every function has
- *                       one (float32 evaluates _dn and rounds once,
- *                       pyactx_float.h).
+ *   PYACTX_SCALAR_PART  by all.inc, once per type: long double (_l) and
+ *                       double (_d).  The accurate reference kernels; every
+ *                       function has one (float32 evaluates _d and rounds
+ *                       once, pyactx_float.h).
  *   PYACTX_VECTOR_PART  after the vmath cores (vmath.inc, which also holds
  *                       the helpers several families share), for double
  *                       (_d, by all.inc) and float (_f, by pyactx.h): the

