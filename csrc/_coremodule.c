@@ -481,7 +481,7 @@ static inline uint16_t float_to_bf16(float f, int *overflow)
     return (uint16_t)(r >> 16);
 }
 
-#define BF16_BLOCK 512          /* elements a block: 2 KiB a float buffer */
+#define BF16_BLOCK 256          /* elements a block: 1 KiB a float buffer (stack: 4 KiB) */
 
 typedef struct {
     PyUFuncGenericFunction *f32;   /* the float32 loop's slot in name##_loops */

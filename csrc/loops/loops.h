@@ -14,9 +14,10 @@
  * Table layout: for every function, 4 loops in NumPy's dtype order
  * float16, float32, float64, longdouble (NULL without long double).
  *
- * Stack budget: a loop call keeps at most ~13 KiB on the caller's stack
- * (gcc -fstack-usage: block buffers of <= 2 KiB each); the row kernels'
- * scratch is a heap workspace per call and thread (rows.h).  Threads with
+ * Stack budget: a loop call keeps at most ~23 KiB on the caller's stack
+ * (gcc -fstack-usage, AVX-512 table: a strided float16 gate gradient's
+ * gathered blocks, 12.7 KiB, then the float32 range function, 9.7 KiB;
+ * block buffers of <= 2 KiB each); the row kernels' scratch is a heap workspace per call and thread (rows.h).  Threads with
  * a 64 KiB stack are tested (tests/ufunc/test_robustness.py).
  */
 #ifndef PYACTX_LOOPS_H

@@ -170,7 +170,10 @@ def test_small_thread_stack_runs_everything():
         def work():
             try:
                 rng = np.random.default_rng(0)
-                for dt in (np.float16, np.float32, np.float64, np.longdouble):
+                dts = (np.float16, np.float32, np.float64, np.longdouble)
+                if pyactx.BFLOAT16 is not None:
+                    dts += (pyactx.BFLOAT16.type,)
+                for dt in dts:
                     x = rng.standard_normal(3000).astype(dt)
                     for a in _spec.ACTIVATION_TABLE:
                         for n in (a.name, a.name + "_grad"):
@@ -180,6 +183,8 @@ def test_small_thread_stack_runs_everything():
                     for b in _spec.BINARY_TABLE:
                         getattr(pyactx.ufuncs, b.name)(x, x)
                         getattr(pyactx.ufuncs, b.name + "_grad")(x, x)
+                        # strided: gathered blocks, then the range function
+                        getattr(pyactx.ufuncs, b.name + "_grad")(x[::3], x[::3])
                     for n in (3, 100, 3000, 5000):
                         r = rng.standard_normal((2, n)).astype(dt)
                         pyactx.ufuncs.softmax(r); pyactx.ufuncs.log_softmax(r)
