@@ -11,7 +11,8 @@ ACCURACY TABLE (needs the built extension, so regenerate.py cannot run it).
 float32/float64/longdouble: max |error| in ULPs of the exact value (points
 next to an interior root of a derivative in ULPs of the sum of |terms|, as
 tests/numerics/test_accuracy.py measures them).  float16: max distance, in float16
-steps, from the correctly rounded result over all 65,536 inputs.
+steps, from the correctly rounded result over all 65,536 inputs; bfloat16
+likewise (tests/numerics/test_bfloat16.py, where ml_dtypes is installed).
 """
 import os
 import sys
@@ -25,6 +26,11 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "numerics"))  # test_accuracy
 import pyactx  # noqa: E402
 import test_accuracy as T  # noqa: E402
 import _ulp as U  # noqa: E402
+
+try:                                                          # ml_dtypes installed
+    import test_bfloat16 as B  # noqa: E402
+except BaseException:                                         # pytest.skip's exception too
+    B = None
 
 
 def f16_error(case):
@@ -52,24 +58,31 @@ def table():
         else:
             v = float(np.nanmax(T.measured_errors(case)[3]))
         rows.setdefault(label, {})[case.fmt] = v
+    if B is not None:
+        for name, params in B.ELEMENTWISE + [(n, ()) for n in B.BINARY]:
+            for label, got, exact, _ in B.results(name, params):
+                if label in rows:
+                    rows[label]["bfloat16"] = int(B.steps_from_correctly_rounded(got, exact).max())
     return rows
 
 
 def render(path):
     pyactx.set_dispatch(path)
     rows = table()
-    out = [f"max error, path {path} (float64/float32/longdouble: ULP; float16: steps from "
-           f"the correctly rounded result)", "",
-           "| output | float64 | float32 | longdouble | float16 |",
-           "|---|---|---|---|---|"]
+    out = [f"max error, path {path} (float64/float32/longdouble: ULP; float16, bfloat16: "
+           f"steps from the correctly rounded result)", "",
+           "| output | float64 | float32 | longdouble | float16 | bfloat16 |",
+           "|---|---|---|---|---|---|"]
     for label, r in rows.items():
         cells = [f"{r[f]:.2f}" if f in r else "–" for f in ("float64", "float32", "longdouble")]
         cells.append(str(r.get("float16", "–")))
+        cells.append(str(r.get("bfloat16", "–")))
         out.append(f"| `{label}` | " + " | ".join(cells) + " |")
     worst = {f: max(r.get(f, 0) for r in rows.values()) for f in ("float64", "float32", "longdouble")}
     out += ["", f"worst over all outputs: float64 {worst['float64']:.2f}, float32 {worst['float32']:.2f}, "
                 f"longdouble {worst['longdouble']:.2f} ULP; float16 "
-                f"{max(r.get('float16', 0) for r in rows.values())} step(s)"]
+                f"{max(r.get('float16', 0) for r in rows.values())} step(s), bfloat16 "
+                f"{max(r.get('bfloat16', 0) for r in rows.values())} step(s) (all 65,536 inputs)"]
     return "\n".join(out)
 
 
