@@ -449,7 +449,10 @@ py_set_num_threads(PyObject *NPY_UNUSED(self), PyObject *arg)
 /* ---------------------------------------------------------------------
  * bfloat16 (ml_dtypes, an optional dependency): pyactx/__init__.py calls
  * _register_bfloat16(typenum) when ml_dtypes imports, and every ufunc and
- * gufunc gets a loop for that (user-defined) type.  A bfloat16 is the top
+ * gufunc gets a loop for that (user-defined) type -- but the label gufuncs
+ * (cross_entropy, cross_entropy_grad: ArrayMethod loops with a promoter
+ * that sends bfloat16 logits to float32), whose Python wrappers compute in
+ * float32 and round once (pyactx/_losses.py).  A bfloat16 is the top
  * half of a float32, so widening is exact; each loop converts a block of
  * its operands to float32, runs the active instruction set's float32 loop
  * of the same function on it (the slot of name##_loops, which set_dispatch

@@ -136,6 +136,22 @@ def _deliver(res, out):
     return out
 
 
+def _is_bfloat16(x) -> bool:
+    """ml_dtypes' bfloat16 logits: the label gufuncs have no bfloat16 loop
+    (their raw ufuncs compute and return float32), so the wrappers compute in
+    float32 and round the result once to bfloat16, as the other ufuncs'
+    bfloat16 loops do."""
+    return isinstance(x, np.ndarray) and x.dtype.name == "bfloat16"
+
+
+def _via_float32(fn, logits, target, axis, ignore_index, label_smoothing, out):
+    res = fn(logits.astype(np.float32), target, axis, ignore_index=ignore_index,
+             label_smoothing=label_smoothing)
+    with np.errstate(over="ignore"):      # (a finite float32 beyond bfloat16's range: inf)
+        res = np.asarray(res).astype(logits.dtype)
+    return _deliver(res[()] if res.ndim == 0 else res, _unwrap_out(out))
+
+
 def _common(fname, logits, target, axis, ignore_index, label_smoothing, out, dtype):
     ax = operator.index(axis)
     ignore_index = operator.index(ignore_index)
@@ -241,6 +257,8 @@ def cross_entropy(logits, target, axis=-1, *, ignore_index=-100, label_smoothing
     >>> pyactx.cross_entropy(x, np.array([0, -100]))
     array([0.41703002, 0.        ])
     """
+    if dtype is None and _is_bfloat16(logits):
+        return _via_float32(cross_entropy, logits, target, axis, ignore_index, label_smoothing, out)
     kind, x, t, ax, n, eps, out, ign = _common("cross_entropy", logits, target, axis,
                                                 ignore_index, label_smoothing, out, dtype)
     if kind == "prob":
@@ -300,6 +318,9 @@ def cross_entropy_grad(logits, target, axis=-1, *, ignore_index=-100, label_smoo
     array([[-0.34099886,  0.24243297,  0.09856589],
            [ 0.        ,  0.        ,  0.        ]])
     """
+    if dtype is None and _is_bfloat16(logits):
+        return _via_float32(cross_entropy_grad, logits, target, axis, ignore_index,
+                            label_smoothing, out)
     kind, x, t, ax, n, eps, out, ign = _common("cross_entropy_grad", logits, target, axis,
                                                 ignore_index, label_smoothing, out, dtype)
     if kind == "prob":

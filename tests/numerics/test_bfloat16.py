@@ -14,7 +14,9 @@ Checked, on every instruction-set path:
   two;
 * the bits are exactly the float32 loop's result rounded to nearest even,
   for the softmax family too (rows of every length kind, the Jacobian and
-  the vector-Jacobian products);
+  the vector-Jacobian products; pyactx.cross_entropy and its gradient
+  compute in float32 and round once in Python, their raw gufuncs return
+  float32);
 * promotion as ml_dtypes defines it (bfloat16 with float32 is float32), a
   Python scalar parameter keeps bfloat16 (as float16 does), out=, where=,
   strided and in-place operands, overflow to inf raising the flag.
@@ -152,6 +154,27 @@ def test_softmax_family_is_the_float32_result_rounded_once(name, n):
     # strided rows and the axis= keyword take the same loop
     t = f(*[np.ascontiguousarray(a.T).T for a in args])
     assert np.array_equal(t.view(np.uint16), got.view(np.uint16))
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+@pytest.mark.parametrize("name", ["cross_entropy", "cross_entropy_grad"])
+def test_cross_entropy_keeps_bfloat16(name, smoothing):
+    """The label gufuncs have no bfloat16 loop (their raw ufuncs return
+    float32); the wrappers compute in float32 and round once."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(0, 3, (6, 11)).astype(BF)
+    lab = np.array([0, 3, 10, -100, 5, 7])
+    f = getattr(pyactx, name)
+    got = f(x, lab, label_smoothing=smoothing)
+    r32 = f(x.astype(np.float32), lab, label_smoothing=smoothing)
+    assert got.dtype == BF
+    assert np.array_equal(got.view(np.uint16), rounded_float32(r32).view(np.uint16))
+    out = np.empty(got.shape, BF)
+    assert f(x, lab, label_smoothing=smoothing, out=out) is out
+    assert np.array_equal(out.view(np.uint16), got.view(np.uint16))
+    with pytest.raises(ValueError):
+        f(x, np.array([0, 3, 11, 0, 0, 0]))                 # label out of range
+    assert getattr(pyactx.ufuncs, name)(x, lab.clip(0)).dtype == np.float32
 
 
 def test_softmax_rows_of_bfloat16_are_within_one_step():
