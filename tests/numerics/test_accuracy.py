@@ -66,10 +66,10 @@ ULP_BOUND = {
 #: their interior root: kappa_limit 4 * 2**11 instead of 4, as if their
 #: working precision were 64 bits (the ``f64_working_bits`` facts of
 #: function_facts.py: silu', swish', gelu', gelu_tanh', swiglu d/da, geglu
-#: d/da).  geglu's d/da evaluates the cancelling sum in long double (x87); the
-#: others carry it in double-double or factor the root out of a fitted
-#: polynomial in their vector kernels, and are held to the same stricter limit
-#: because they meet it.  mish's derivative is not listed: its double-double
+#: d/da).  Their vector kernels carry the cancelling sum in double-double or
+#: factor the root out of a fitted polynomial (no long double: the limit
+#: holds in every build, PYACTX_NO_LONG_DOUBLE=1 included), and are held to
+#: the stricter limit because they meet it.  mish's derivative is not listed: its double-double
 #: sum meets the 53-bit limit (4), not this one (measured 5.7 ULP at
 #: x = -1.196, kappa ~ 10^3).
 LONG_DOUBLE_WORKING = facts.f64_extended_working()
@@ -80,8 +80,7 @@ def kappa_limit(case):
     in ULPs of S (see the module docstring)."""
     p = U.FORMAT[case.dtype][0]
     p_work = 64 if case.fmt == "longdouble" else 53
-    if (case.fmt == "float64" and (case.name, case.out) in LONG_DOUBLE_WORKING
-            and U.LONGDOUBLE_IS_X87):
+    if case.fmt == "float64" and (case.name, case.out) in LONG_DOUBLE_WORKING:
         p_work = 64
     return 4.0 * 2.0 ** (p_work - p)
 
