@@ -43,22 +43,48 @@ get_num_threads = _core.get_num_threads
 set_num_threads = _core.set_num_threads
 
 
-def _register_bfloat16():
-    """bfloat16 loops on every ufunc, where ml_dtypes (optional: the
-    ``bfloat16`` extra) is installed: they keep the dtype, computing in
-    float32 and rounding once (csrc/_coremodule.c).  Returns the dtype or
-    None."""
-    try:
-        import ml_dtypes
-    except ImportError:
-        return None
+#: numpy.dtype of ml_dtypes.bfloat16 once its loops are registered, else None
+BFLOAT16 = None
+_BF16_BOX = [None]          # the same, read by the keyword wrappers at each call
+
+
+def _register_bfloat16(ml_dtypes):
+    """bfloat16 loops on every ufunc (csrc/_coremodule.c): they keep the
+    dtype, computing in float32 and rounding once."""
+    global BFLOAT16
     dt = _np.dtype(ml_dtypes.bfloat16)
     _core._register_bfloat16(dt.num)
-    return dt
+    BFLOAT16 = _BF16_BOX[0] = dt
 
 
-#: numpy.dtype of ml_dtypes.bfloat16 when its loops are registered, else None
-BFLOAT16 = _register_bfloat16()
+class _AfterMlDtypesImport:
+    """A meta path finder that registers the bfloat16 loops right after
+    ml_dtypes (optional: the ``bfloat16`` extra) is imported.  Importing it
+    here instead would cost every ``import pyactx`` ~0.55 s (measured: the
+    ml_dtypes extension's own initialisation); and no bfloat16 array can
+    exist before ml_dtypes is imported (by the user, or by JAX)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "ml_dtypes":
+            return None
+        import importlib.machinery
+        _sys.meta_path.remove(self)         # find the real module, once
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def exec_then_register(module):
+            exec_module(module)
+            _register_bfloat16(module)
+        spec.loader.exec_module = exec_then_register
+        return spec
+
+
+if "ml_dtypes" in _sys.modules:
+    _register_bfloat16(_sys.modules["ml_dtypes"])
+else:
+    _sys.meta_path.insert(0, _AfterMlDtypesImport())
 
 
 # ---------------------------------------------------------------------------
@@ -222,9 +248,9 @@ def {fname}(x, {pname}={pdefault!r}, out=None, *, where=True, casting="same_kind
     if {pname} is not _default:
         if type({pname}) is not float or {pname} != {pname}{scalar_test}:
             _check({pname})
-    if _bf16 is not None and type(x) is _ndarray and x.dtype == _bf16 \
+    if _bf16_box[0] is not None and type(x) is _ndarray and x.dtype == _bf16_box[0] \\
             and type({pname}) in (float, int):
-        {pname} = _asarray({pname}, _bf16)     # a weak scalar keeps bfloat16, as for float16
+        {pname} = _asarray({pname}, x.dtype)   # a weak scalar keeps bfloat16, as for float16
     if out is None and where is True and dtype is None and casting == "same_kind" \\
             and order == "K" and subok is True:
         state = _var_get()
@@ -285,7 +311,7 @@ def _param_wrapper(ufunc, fname: str, param, doc: str) -> Callable:
     namespace = {"_kw": _kw, "_bad_out": _bad_out, "_ufunc": ufunc, "_default": pdefault,
                  "_check": _make_check(fname, pname, tests), "_inf": _math.inf,
                  "_ndarray": _np.ndarray, "_cache": cache, "_prepare": prepare,
-                 "_bf16": BFLOAT16, "_asarray": _np.asarray,
+                 "_bf16_box": _BF16_BOX, "_asarray": _np.asarray,
                  "_var_get": var.get, "_var_set": getattr(var, "set", None),
                  "_var_reset": getattr(var, "reset", None)}
     src = _WRAPPER_TEMPLATE.format(fname=fname, pname=pname, pdefault=pdefault,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check pyactx's C core as other compilers and machines build it.
 
-Two targets, each run by ``python tools/check_builds.py <target>``:
+Four targets, each run by ``python tools/check_builds.py <target>``:
 
 ``aarch64``
     Debian's cross toolchain and user-mode emulator
@@ -163,15 +163,13 @@ def cpu_flags():
     return set()
 
 
-def eval_command(work, cc=CC, table="baseline", extra=()):
+def eval_command(work, cc=CC, table="baseline"):
     """(path, compile command) of eval_loops for one compiler and loop table."""
-    tag = "_".join([os.path.basename(cc), table] + [e.lstrip("-D").split("=")[0].lower()
-                                                       for e in extra if e.startswith("-D")])
-    exe = os.path.join(work, f"eval_loops_{tag}")
+    exe = os.path.join(work, f"eval_loops_{os.path.basename(cc)}_{table}")
     isa_flags = X86_TABLES[table][0] if cc != CC else []
     defs = [] if table == "baseline" else ["-DPYACTX_HAVE_X86_DISPATCH=1",
                                            f"-DPYACTX_EVAL_TABLE=pyactx_loops_{table}"]
-    cmd = [cc, *LOOP_CFLAGS, *isa_flags, *defs, *extra,
+    cmd = [cc, *LOOP_CFLAGS, *isa_flags, *defs,
            "-I" + os.path.join(CSRC, "include"), "-I" + os.path.join(CSRC, "loops"),
            os.path.join(CSRC, "tests", "eval_loops.c"), os.path.join(CSRC, "loops", f"loops_{table}.c"),
            os.path.join(CSRC, "loops", "threads.c"), "-lm",
@@ -180,7 +178,7 @@ def eval_command(work, cc=CC, table="baseline", extra=()):
 
 
 def build_evals(work, specs):
-    """Compile eval_loops for each (cc, table, extra) in specs, as many at
+    """Compile eval_loops for each (cc, table) in specs, as many at
     once as there are CPUs (each takes ~40 s: every loop of every function);
     returns the executables in order."""
     t0 = time.time()

@@ -32,21 +32,7 @@
 
 #include "pyactx/pyactx.h"
 #include "pyactx/rows.h"
-
-static int failures = 0;
-static long checks = 0;
-
-#define CHECK(cond, ...)                                                       \
-    do {                                                                       \
-        checks++;                                                              \
-        if (!(cond)) {                                                         \
-            if (++failures <= 30) {                                            \
-                printf("FAIL %s:%d: ", __FILE__, __LINE__);                    \
-                printf(__VA_ARGS__);                                           \
-                printf("\n");                                                  \
-            }                                                                  \
-        }                                                                      \
-    } while (0)
+#include "check.h"
 
 /* xorshift64*: deterministic, no libc state */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
@@ -251,7 +237,7 @@ int main(void)
     elementwise();
     half_conversions();
     if (failures) {
-        printf("test_memory: %ld checks, %d FAILED\n", checks, failures);
+        printf("test_memory: %ld checks, %ld FAILED\n", checks, failures);
         return 1;
     }
     printf("test_memory: %ld checks passed (float16 vs hardware _Float16: %s)\n", checks,

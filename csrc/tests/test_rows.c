@@ -17,20 +17,8 @@
 #include <string.h>
 
 #include "pyactx/rows.h"
+#include "check.h"
 
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond, ...)                                                       \
-    do {                                                                       \
-        checks++;                                                              \
-        if (!(cond)) {                                                         \
-            failures++;                                                        \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                        \
-            printf(__VA_ARGS__);                                               \
-            printf("\n");                                                      \
-        }                                                                      \
-    } while (0)
 
 /* distance in ULP between two finite doubles of the same sign */
 static double ulp_diff(double got, double want)
@@ -312,6 +300,6 @@ int main(void)
     test_edge_cases();
     test_strides_and_aliasing();
     test_derivatives();
-    printf("test_rows: %d checks, %d failures\n", checks, failures);
+    printf("test_rows: %ld checks, %ld failures\n", checks, failures);
     return failures ? 1 : 0;
 }

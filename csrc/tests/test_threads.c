@@ -16,18 +16,7 @@
 #include <string.h>
 
 #include "../loops/threads.c"
-
-static int checks, failures;
-#define CHECK(cond, ...)                                                       \
-    do {                                                                       \
-        checks++;                                                              \
-        if (!(cond)) {                                                         \
-            failures++;                                                        \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                        \
-            printf(__VA_ARGS__);                                               \
-            printf("\n");                                                      \
-        }                                                                      \
-    } while (0)
+#include "check.h"
 
 enum { N = 1 << 20, CHUNK = 1 << 16 };
 static double out[N], ref[N];
@@ -113,7 +102,7 @@ int main(void)
         CHECK(fetestexcept(FE_DIVBYZERO | FE_OVERFLOW) == 0, "spurious flags");
         CHECK(isnan(out[N - 5]), "the NaN element");
     }
-    printf("test_threads: %d checks, %d failures (%s threads)\n", checks, failures,
+    printf("test_threads: %ld checks, %ld failures (%s threads)\n", checks, failures,
 #if defined(PYACTX_PTHREADS)
            "POSIX"
 #elif defined(PYACTX_WIN32_THREADS)

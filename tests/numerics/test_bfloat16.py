@@ -21,6 +21,10 @@ Checked, on every instruction-set path:
   Python scalar parameter keeps bfloat16 (as float16 does), out=, where=,
   strided and in-place operands, overflow to inf raising the flag.
 """
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 
@@ -227,3 +231,26 @@ def test_accumulate_keeps_the_order():
     for i in range(1, x.size):
         ref[i] = pyactx.ufuncs.glu(ref[i - 1], x[i])
     assert np.array_equal(got.view(np.uint16), ref.view(np.uint16))
+
+
+@pytest.mark.parametrize("order", ["pyactx first", "ml_dtypes first"])
+def test_loops_registered_whichever_is_imported_first(order):
+    """import pyactx does not import ml_dtypes (its extension takes ~0.5 s to
+    initialise): the loops are registered when ml_dtypes is imported, before
+    or after pyactx."""
+    first, second = (("pyactx", "ml_dtypes") if order == "pyactx first"
+                     else ("ml_dtypes", "pyactx"))
+    code = textwrap.dedent(f"""
+        import sys, numpy as np
+        import {first}
+        if "{first}" == "pyactx":
+            assert "ml_dtypes" not in sys.modules and pyactx.BFLOAT16 is None
+        import {second}
+        import ml_dtypes, pyactx
+        x = np.linspace(-3, 3, 7).astype(ml_dtypes.bfloat16)
+        assert pyactx.BFLOAT16 == x.dtype
+        assert pyactx.gelu(x).dtype == x.dtype and pyactx.leaky_relu(x, 0.1).dtype == x.dtype
+        print("ok")
+    """)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "ok" in r.stdout, r.stderr[-2000:]
