@@ -7,8 +7,9 @@
 
 Each notebook runs in a fresh kernel (the current interpreter's ipykernel) with
 notebooks/ as its working directory; a cell that raises stops that notebook and
-the script exits with status 1.  Per-cell timing metadata is not recorded, so the
-committed files change only when outputs change.  Needs nbclient, nbformat and
+the script exits with status 1.  Per-cell timing metadata is not recorded; the
+notebook's metadata records the digest of the sources that ran it
+(source_digest), so the committed files change when outputs or code change.  Needs nbclient, nbformat and
 ipykernel (the project's notebook extra).
 """
 
@@ -21,6 +22,28 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+
+
+#: what the notebooks' outputs depend on: the package and the C core
+SOURCE_DIRS = ("pyactx", "csrc")
+SOURCE_SUFFIXES = (".py", ".pyi", ".c", ".h", ".inc")
+
+
+def source_digest() -> str:
+    """SHA-256 (first 16 hex digits) of every source file under pyactx/ and
+    csrc/ (paths and contents, build outputs and caches skipped).  Written
+    into each notebook's metadata when it is executed, so a notebook states
+    which code produced its outputs, and tests/notebooks checks that it is
+    the code of the tree."""
+    import hashlib
+    h = hashlib.sha256()
+    for top in SOURCE_DIRS:
+        for f in sorted((ROOT / top).rglob("*")):
+            rel = f.relative_to(ROOT)
+            if (f.is_file() and f.suffix in SOURCE_SUFFIXES
+                    and not {"build", "__pycache__"} & set(rel.parts)):
+                h.update(rel.as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
 
 
 def execute(path: pathlib.Path, *, timeout: int = 300, cwd: pathlib.Path | None = None):
@@ -52,6 +75,7 @@ def main(argv=None) -> int:
         print("no notebooks selected", file=sys.stderr)
         return 1
     failed, total = [], 0.0
+    digest = source_digest()
     for p in paths:
         print(f"{p.name:<32}", end=" ", flush=True)
         try:
@@ -63,6 +87,7 @@ def main(argv=None) -> int:
             continue
         total += sec
         if not args.check:
+            nb.metadata["pyactx"] = {"sources_sha256": digest}
             nbformat.write(nb, p)
         print(f"{sec:6.1f} s{'' if args.check else '  (written)'}")
     print(f"{len(paths) - len(failed)} passed, {len(failed)} failed; {total:.1f} s in all")

@@ -12,6 +12,7 @@ import os
 import pathlib
 import re
 import shutil
+import sys
 
 import pytest
 
@@ -125,3 +126,19 @@ def test_notebooks_are_committed_with_outputs():
         assert any(o.get("output_type") == "error" for c in code for o in c.outputs) is False, path.name
         assert any("image/png" in o.get("data", {}) for c in code for o in c.outputs), \
             f"{path.name} has no embedded figure"
+
+
+def test_notebooks_were_executed_by_the_code_of_this_tree():
+    """Each notebook records the digest of pyactx/ and csrc/ that executed it
+    (tools/run_notebooks.py): after a change there, re-execute them."""
+    nbformat = pytest.importorskip("nbformat")
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    try:
+        import run_notebooks
+    finally:
+        sys.path.pop(0)
+    digest = run_notebooks.source_digest()
+    stale = [p.name for p in NOTEBOOKS
+             if nbformat.read(p, as_version=4).metadata.get("pyactx", {}).get("sources_sha256") != digest]
+    assert not stale, (f"executed by other sources than this tree's ({digest}): {stale}; "
+                       f"run python tools/run_notebooks.py")
