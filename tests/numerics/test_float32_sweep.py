@@ -6,8 +6,8 @@ few double ULPs of the exact value (test_accuracy checks them against
 mpmath): 2^-49 of a float32 ULP.  So a float32 result can be measured over
 far more inputs than the mpmath reference data holds -- here every 16411th
 bit pattern of the whole 32-bit space (261,714 inputs with NaNs, infinities
-and subnormals) for every unary function, every float around silu''s root
-(where the float32 kernel cancels), and dense grids for the
+and subnormals) for every unary function, every float around the root of
+silu' (where the float32 kernel's sum cancels), and dense grids for the
 sigmoid-gated functions whose float32 kernels are the lean ones of
 kernels/vmath.inc (swf_*: e^-|x| and 1/(1 + e) rounded once each, the
 quotient not corrected), which come closest to the 4-ULP bar.  This test
@@ -73,8 +73,8 @@ def _floats_between(lo, hi):
 def test_silu_grad_every_float_around_the_root():
     # every float of [-1.65, -0.9] (~5.9 million): around the root a0 =
     # -1.27846, where 1 + a sigmoid(-a) cancels, the result must keep its
-    # relative accuracy (the float32 kernel sends |a - a0| < 2^-8 to the
-    # scalar kernel, swish.inc)
+    # relative accuracy (the float32 kernel, in double arithmetic, sends
+    # |a - a0| < 2^-12 to the scalar kernel: swd_silu_grad, swish.inc)
     x = _floats_between(-1.65, -0.90)
     got = pyactx.silu_grad(x)
     ref = pyactx.silu_grad(x.astype(np.float64))
