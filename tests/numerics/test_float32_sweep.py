@@ -10,10 +10,10 @@ and subnormals) for every unary function, every float around the root of
 silu' (where the float32 kernel's sum cancels), and dense grids for the
 sigmoid-gated functions whose float32 kernels are the lean ones of
 kernels/vmath.inc (swf_*: e^-|x| and 1/(1 + e) rounded once each, the
-quotient not corrected), which come closest to the 4-ULP bar.  This test
-found float32 glu_grad's second output at 4.11 ULP (b ~ 2^-60..2^60, a of
-[-100, 100]) in the kernel before those, which the mpmath points had not
-shown; it is 3.27 now.  `python tools/exhaustive_f32.py <name>` runs the
+quotient not corrected), which come closest to the 4-ULP bar.  A grid like
+these (test_glu_grad_dense_grid_regression) found float32 glu_grad's second
+output at 4.11 ULP in the kernel before those, which the mpmath points had
+not shown; it is 3.27 now.  `python tools/exhaustive_f32.py <name>` runs the
 unary check over all 2^32 inputs (about a minute per function and path).
 Runs on every instruction-set path."""
 import numpy as np
@@ -122,3 +122,20 @@ def test_gates_on_the_lean_core(name):
         got, ref = (got,), (ref,)
     for k, (g, r) in enumerate(zip(got, ref)):
         _assert_within(f"{name}[{k}]", np.stack([a, b], axis=1), g, r)
+
+
+def test_glu_grad_dense_grid_regression():
+    # the grid on which the second output of float32 glu_grad measured 4.11
+    # ULP in the kernel before the lean one (a = -8.740672e-13, b = 17.3129:
+    # a e r^2 with e rounded first); a of every magnitude 2^-60..2^60, both
+    # signs, b on 2,000,001 points of [-100, 100]
+    rng = np.random.default_rng(1)
+    b = np.linspace(-100, 100, 2_000_001).astype(np.float32)
+    a = (rng.choice([-1, 1], b.size) * np.exp2(rng.uniform(-60, 60, b.size))).astype(np.float32)
+    a = np.concatenate([a, [np.float32(-8.740672e-13)]])
+    b = np.concatenate([b, [np.float32(17.3129)]])
+    with np.errstate(all="ignore"):
+        got = pyactx.glu_grad(a, b)
+        ref = pyactx.glu_grad(a.astype(np.float64), b.astype(np.float64))
+    for k in range(2):
+        _assert_within(f"glu_grad[{k}]", np.stack([a, b], axis=1), got[k], ref[k])
