@@ -248,7 +248,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0., 0., 1.])',
     ),
     Activation(
-        name="selu", family="exp_linear", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32,), title="Scaled exponential linear unit",
+        name="selu", family="exp_linear", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), title="Scaled exponential linear unit",
         formula="lambda * (x if x > 0 else alpha * expm1(x)),  "
                 "alpha = 1.6732632423543772848170429916717, lambda = 1.0507009873554804934193349852946",
         latex=r"\lambda\begin{cases}x & x>0\\ \alpha(e^x-1) & x\le 0\end{cases}",
