@@ -152,8 +152,8 @@ def kernel_choice(n, simd, vhard, args, two_out, lines):
                       f"{{ return (float){call(f'pyactx_{n}_v_{vs}', f'({vt})')}; }}"]
         hard = f"pyactx_{nh}_f"
         if lo in vhard:
-            lines += [f"PYACTX_VM_INLINE int pyactx_{n}_vhf({', '.join(f'float {a}' for a in args)})",
-                      f"{{ return {call(f'pyactx_{n}_vhard_{vs}', f'({vt})')} != 0; }}"]
+            lines += [f"PYACTX_VM_INLINE uint32_t pyactx_{n}_vhf({', '.join(f'float {a}' for a in args)})",
+                      f"{{ return (uint32_t){call(f'pyactx_{n}_vhard_{vs}', f'({vt})')}; }}"]
             hard = f"pyactx_{n}_vhf"
         choice["f"] = (f"pyactx_{n}_vf", hard, f"pyactx_{n}_f", 2 if wide else int(lo in vhard))
     else:
@@ -161,8 +161,8 @@ def kernel_choice(n, simd, vhard, args, two_out, lines):
     if F64 in simd:
         hard = f"pyactx_{nh}_d"
         if F64 in vhard:
-            lines += [f"PYACTX_VM_INLINE int pyactx_{n}_vhd({', '.join(f'double {a}' for a in args)})",
-                      f"{{ return {call(f'pyactx_{n}_vhard_d')} != 0; }}"]
+            lines += [f"PYACTX_VM_INLINE uint32_t pyactx_{n}_vhd({', '.join(f'double {a}' for a in args)})",
+                      f"{{ return (uint32_t){call(f'pyactx_{n}_vhard_d')}; }}"]
             hard = f"pyactx_{n}_vhd"
         choice["d"] = (f"pyactx_{n}_v_d", hard, f"pyactx_{n}_d", int(F64 in vhard))
     else:
@@ -200,8 +200,8 @@ def wide_wrap(n, choice, two_out, lines):
     else:
         lines += [f"PYACTX_VM_INLINE float pyactx_{n}_wf(float a, float b)",
                   f"{{ return (float){d[0]}((double)a, (double)b); }}"]
-    lines += [f"PYACTX_VM_INLINE int pyactx_{n}_whf(float a, float b)",
-              f"{{ return {d[1]}((double)a, (double)b); }}"]
+    lines += [f"PYACTX_VM_INLINE uint32_t pyactx_{n}_whf(float a, float b)",
+              f"{{ return (uint32_t){d[1]}((double)a, (double)b); }}"]
     return (f"pyactx_{n}_wf", f"pyactx_{n}_whf")
 
 
