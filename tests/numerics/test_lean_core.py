@@ -1,0 +1,107 @@
+"""The kernels on the lean exponential core (kernels/vmath.inc, swf_expn:
+e^x = 2^n (1 + q) rounded once, |x| clamped at K = 85 (float) / 707.5
+(double), x below the hard-lane start -- PYACTX_SW_TAIL: 85 / 700;
+celu': -84 alpha / -707 alpha -- to the scalar kernel): silu, swish,
+softplus, softplus', glu, glu', swiglu, elu', selu', celu'.
+
+The mpmath reference data holds few points near those boundaries, so here:
+  - dense grids across each boundary, float32 and float64, where a lane
+    switches between the vector core (just above) and the scalar kernel
+    (just below): each result within the 4-ULP contract of the long double
+    kernel, no floating-point flag, the same bits in a strided call (which
+    goes through the loop's other path);
+  - a random float64 sample (tools/dense_f64.py, 2 * 10^4 points per
+    function and parameter; the tool's default 10^7 gave the README's
+    figures).
+The long double kernels stand in for the exact value (test_accuracy checks
+them against mpmath: a few ULP of a 64-bit significand).  Runs on every
+instruction-set path."""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+import _ulp as U
+import pyactx
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+import dense_f64 as D  # noqa: E402
+
+pytestmark = [pytest.mark.usefixtures("each_dispatch"),
+              pytest.mark.skipif(not U.LONGDOUBLE_IS_X87,
+                                 reason="needs the x87 long-double kernel as the reference")]
+
+BAR = 4.0
+
+
+def _err(got, ref, dtype):
+    """|error| in ULPs of dtype against the long double reference"""
+    hi = ref.astype(np.float64)
+    if np.dtype(dtype) == np.float32:
+        return np.abs(U.ulp_error(got, hi, None, "float32"))
+    lo = (ref - hi.astype(np.longdouble)).astype(np.float64)
+    return np.abs(U.ulp_error(got, hi, np.ldexp(lo, -U.ulp_exponent(hi, np.float64)), "float64"))
+
+
+#: (function, parameter or None) -> the x (for a gate: b) where its hard
+#: lanes start, per dtype
+def _boundaries(name, p, dtype):
+    tail = 85.0 if dtype == np.float32 else 700.0
+    clamp = 85.0 if dtype == np.float32 else 707.5
+    if name == "celu_grad":
+        k = 84.0 if dtype == np.float32 else 707.0
+        return [-k * p]
+    if name in ("swish", "softplus", "softplus_grad"):
+        return sorted({-tail / p, -clamp / p})
+    return sorted({-tail, -clamp})
+
+
+CASES = [("silu", None), ("swish", 1.0), ("swish", 1.7), ("softplus", 1.0), ("softplus", 0.3),
+         ("softplus_grad", 1.0), ("softplus_grad", 1.7), ("elu_grad", 1.0), ("elu_grad", 3.0),
+         ("selu_grad", None), ("celu_grad", 1.0), ("celu_grad", 0.7), ("celu_grad", 3.0),
+         ("glu", None), ("glu_grad", None), ("swiglu", None)]
+
+
+def _call(name, dtype, x, p, rng):
+    """(outputs, long double references, the same call on a strided view)"""
+    f = getattr(pyactx, name)
+    if name in ("glu", "glu_grad", "swiglu"):
+        a = (rng.choice([-1.0, 1.0], x.size) * 2.0 ** rng.uniform(-10, 60, x.size)).astype(dtype)
+        args = (a, x)                                   # the gate is b
+    else:
+        args = (x,) if p is None else (x, dtype(p))
+    with np.errstate(all="raise"):
+        y = f(*args)
+        wide = tuple(np.repeat(v, 2)[::2] if np.ndim(v) else v for v in args)
+        ys = f(*wide)
+    ref = f(*(np.asarray(v, np.longdouble) for v in args))
+    tup = isinstance(y, tuple)
+    return (y if tup else (y,)), (ref if tup else (ref,)), (ys if tup else (ys,))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("name,p", CASES, ids=[n + ("" if p is None else f"[{p:g}]") for n, p in CASES])
+def test_across_the_hard_lane_boundaries(name, p, dtype):
+    rng = np.random.default_rng(5)
+    for edge in _boundaries(name, p, dtype):
+        # 3 * 10^4 points on [edge - 2, edge + 2] and the 2000 representable
+        # numbers on each side of the edge itself
+        e = np.array(edge, dtype)
+        itype = np.int32 if dtype == np.float32 else np.int64
+        near = (e.view(itype) + np.arange(-2000, 2001, dtype=itype)).view(dtype)
+        x = np.concatenate([np.linspace(edge - 2, edge + 2, 30_001).astype(dtype), near])
+        ys, refs, strided = _call(name, dtype, x, p, rng)
+        for k, (y, ref, s) in enumerate(zip(ys, refs, strided)):
+            err = _err(y, ref, dtype)
+            i = int(np.argmax(err))
+            assert err[i] <= BAR, (f"{name}({p}) {np.dtype(dtype)} output {k}: {err[i]:.2f} ULP "
+                                   f"at x = {x[i]!r} (edge {edge:g})")
+            assert np.array_equal(y, s), f"{name}: a strided call differs near {edge:g}"
+
+
+@pytest.mark.parametrize("name", list(D.FUNCS))
+def test_float64_random_sample(name):
+    x, b = D.sample(4000, seed=7)
+    for label, (m, at) in D.worst(name, x, b).items():
+        assert m <= BAR, f"{label}: {m:.2f} ULP at x = {at!r}"
