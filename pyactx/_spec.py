@@ -218,7 +218,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.73105858, 0.5       , 0.11920292])',
     ),
     Activation(
-        name="tanh", family="tanh", simd=(F32, F64), simd_grad=(F32, F64), title="Hyperbolic tangent",
+        name="tanh", family="tanh", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32,), title="Hyperbolic tangent",
         formula="tanh(x)", latex=r"\tanh x",
         grad_formula="1 - tanh(x)**2 = 4 e / (1 + e)**2 with e = exp(-2|x|)",
         grad_latex=r"\operatorname{sech}^2 x",
