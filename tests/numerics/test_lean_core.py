@@ -2,7 +2,8 @@
 e^x = 2^n (1 + q) rounded once, |x| clamped at K = 85 (float) / 707.5
 (double), x below the hard-lane start -- PYACTX_SW_TAIL: 85 / 700;
 celu': -84 alpha / -707 alpha -- to the scalar kernel): silu, swish,
-softplus, softplus', glu, glu', swiglu, elu', selu', celu'.
+softplus, softplus', glu, glu', swiglu, elu', selu', celu'; float32
+tanh_grad (hard lanes |x| > 42.5).
 
 The mpmath reference data holds few points near those boundaries, so here:
   - dense grids across each boundary, float32 and float64, where a lane
@@ -49,6 +50,8 @@ def _err(got, ref, dtype):
 def _boundaries(name, p, dtype):
     tail = 85.0 if dtype == np.float32 else 700.0
     clamp = 85.0 if dtype == np.float32 else 707.5
+    if name == "tanh_grad":
+        return [-42.5, 42.5]                            # float32 only
     if name == "celu_grad":
         k = 84.0 if dtype == np.float32 else 707.0
         return [-k * p]
@@ -60,7 +63,7 @@ def _boundaries(name, p, dtype):
 CASES = [("silu", None), ("swish", 1.0), ("swish", 1.7), ("softplus", 1.0), ("softplus", 0.3),
          ("softplus_grad", 1.0), ("softplus_grad", 1.7), ("elu_grad", 1.0), ("elu_grad", 3.0),
          ("selu_grad", None), ("celu_grad", 1.0), ("celu_grad", 0.7), ("celu_grad", 3.0),
-         ("glu", None), ("glu_grad", None), ("swiglu", None)]
+         ("glu", None), ("glu_grad", None), ("swiglu", None), ("tanh_grad", None)]
 
 
 def _call(name, dtype, x, p, rng):
@@ -83,6 +86,8 @@ def _call(name, dtype, x, p, rng):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
 @pytest.mark.parametrize("name,p", CASES, ids=[n + ("" if p is None else f"[{p:g}]") for n, p in CASES])
 def test_across_the_hard_lane_boundaries(name, p, dtype):
+    if name == "tanh_grad" and dtype == np.float64:
+        pytest.skip("float64 tanh_grad is not on the lean core")
     rng = np.random.default_rng(5)
     for edge in _boundaries(name, p, dtype):
         # 3 * 10^4 points on [edge - 2, edge + 2] and the 2000 representable
