@@ -118,6 +118,13 @@ def main():
               f"Horner condition {float(cond):.2f} */")
         print("    " + "\n    ".join(f"const T r{j} = C({chex(cj, p)});" for j, cj in enumerate(co)))
         print(f"    const T r0l = C({chex(co[0] - rnd(co[0], p), p)});")
+    # float32 gelu' computes in double (gelu.inc, gvd_gelu_grad): the float
+    # degree with double coefficients (rounding them to float cost ~0.04 ULP)
+    print("/* ---- float32 in double (gvd_gelu_grad) ---- */")
+    co, rel, cond = fit(gelu_grad, x0, mp.mpf(-2.25), mp.mpf(-0.25), mp.mpf(-1.25), 11,
+                        scale=lambda x: mp.exp(x * x / 2))
+    print(f"    /* Q: degree 10, relative error 2^{float(mp.log(rel, 2)):.1f} */")
+    print("    " + ",\n    ".join(f"q{j} = {chex(cj, 53)}" for j, cj in enumerate(co)))
 
 
 if __name__ == "__main__":

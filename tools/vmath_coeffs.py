@@ -28,7 +28,9 @@ Fits (r, s, z, q: the reduced arguments of vmath.inc):
         rounding, e0 and e1 are refitted against the rounded higher
         coefficients and printed as head + tail (see erfc_fit_rounded).
         Also: S(z) = erf(sqrt z)/sqrt z on [0, 1/16] for x < 1/4 (degree
-        6 / 3), and a quadratic for P'(q) on [-1, -1/2] (see erfc_dfit).
+        6 / 3), and a quadratic for P'(q) on [-1, -1/2] (see erfc_dfit);
+        and degree 12 on x in [0, 24] with double coefficients for the
+        float32 gelu kernels, which compute in double (gelu.inc, gvd_parts).
   consts  Cody-Waite splits of ln 2, the overflow thresholds, and the
         thresholds beyond which erfc, tanh, expm1 round to 0, 1, -1.
 """
@@ -325,6 +327,13 @@ def show_erfc():
     c, e = erfc_dfit(2, ERFC_K)
     print("/* erfc: P'(q) on [-1, -1/2] (absolute error; both types) */")
     emit("d", c, 24, e)
+    # float32 gelu / geglu compute in double (kernels/gelu.inc, gvd_parts):
+    # float accuracy from double coefficients, and x up to 24, where gelu(a) b
+    # can still be a normal float
+    c, e = erfc_fit(12, ERFC_K, 24)
+    print("/* erfc for float32 in double (gelu.inc, gvd_parts): P of degree 12, "
+          "x in [0, 24], double coefficients */")
+    emit("e", c, 53, e)
 
 
 def survey():
