@@ -145,8 +145,20 @@ class Activation:
     #: recomputes exactly those elements with the accurate scalar kernel.
     vhard: Tuple[str, ...] = ()
     vhard_grad: Tuple[str, ...] = ()
+    #: (a function with one parameter) the vectorised loops of the function
+    #: and its derivative have kernels at parameter 1 -- ``<name>_v1(x)``,
+    #: ``<name>_grad_v1(x)`` and, where ``vhard`` / ``vhard_grad`` name the
+    #: loop, the predicates ``<name>[_grad]_vhard1(x)`` -- that give the bits
+    #: of ``<name>_v(x, 1)`` without the exact product p x that the general
+    #: kernel forms (swish at beta = 1 is silu's kernel).  The loops use
+    #: them when the parameter is the scalar 1, its default
+    #: (elementwise.inc, range_2_1); tests/ufunc/test_unit_param.py checks
+    #: the bits against the general kernel.
+    unit_param: bool = False
 
     def __post_init__(self):
+        if self.unit_param and len(self.params) != 1:
+            raise ValueError(f"{self.name}: unit_param needs exactly one parameter")
         if self.params and self.kind == "unary":
             object.__setattr__(self, "kind", "param")
         _check_family(self)
@@ -429,7 +441,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.36787944, 1.        , 1.        ])',
     ),
     Activation(
-        name="swish", family="swish", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), title="Swish",
+        name="swish", family="swish", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), title="Swish", unit_param=True,
         formula="x * sigmoid(beta * x)", latex=r"x\,\sigma(\beta x)",
         grad_formula="s * (1 + beta * x * (1 - s)),  s = sigmoid(beta * x)",
         grad_latex=r"\sigma(\beta x)\left(1+\beta x\,\sigma(-\beta x)\right)",
@@ -442,7 +454,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.07232949, 0.5       , 1.09078425])',
     ),
     Activation(
-        name="softplus", family="sigmoid", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64),
+        name="softplus", family="sigmoid", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), unit_param=True,
         title="Softplus",
         formula="log1p(exp(beta * x)) / beta", latex=r"\frac{1}{\beta}\ln\left(1+e^{\beta x}\right)",
         grad_formula="sigmoid(beta * x)", grad_latex=r"\sigma(\beta x)",

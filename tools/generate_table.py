@@ -108,6 +108,10 @@ LOOP_HEADER = """\
  *           loop's hard lanes go to the float64 vector kernel first (spec
  *           F32_HARD_VIA_F64: the wide kernels <name>_wf / _whf, passed to
  *           the two-input ranges after fb)
+ *   fn1, hard1  (one-parameter functions, after fb) the vector kernel and
+ *           predicate at parameter 1 (spec `unit_param`: <name>_v1,
+ *           <name>_vhard1), taken when the parameter is the scalar 1; else
+ *           NULL
  *
  * float16 loops run the float32 loop's range function on converted blocks.  Long
  * double loops run the scalar kernel on every path; a PYACTX_NO_LONG_DOUBLE
@@ -205,7 +209,30 @@ def wide_wrap(n, choice, two_out, lines):
     return (f"pyactx_{n}_wf", f"pyactx_{n}_whf")
 
 
-def emit_loops(n, choice, shape, lines, wide=None):
+def unit_wrap(n, simd, vhard, lines):
+    """spec `unit_param`: {'f': (kernel, hard), 'd': ...}, the float32 and
+    float64 loops' kernels at parameter 1 (<n>_v1, <n>_vhard1), wrapped to
+    the two-input shape of range_2_1 (the parameter, 1, unused)."""
+    vhard = tuple(v for v in vhard if v != F32_HARD_VIA_F64)
+    unit = {}
+    lo = F32 if F32 in simd else (F32_VIA_F64 if F32_VIA_F64 in simd else None)
+    for s, ty, kind in (("f", "float", lo), ("d", "double", F64 if F64 in simd else None)):
+        if kind is None:
+            raise SystemExit(f"{n}: unit_param needs vectorised float32 and float64 loops")
+        vs = "f" if kind == F32 else "d"
+        vt = "float" if vs == "f" else "double"
+        lines += [f"PYACTX_VM_INLINE {ty} pyactx_{n}_v1{s}({ty} x, {ty} p)",
+                  f"{{ (void)p; return ({ty})pyactx_{n}_v1_{vs}(({vt})x); }}"]
+        hard = f"pyactx_no_hard2_{s}"
+        if kind in vhard:
+            lines += [f"PYACTX_VM_INLINE uint32_t pyactx_{n}_vh1{s}({ty} x, {ty} p)",
+                      f"{{ (void)p; return (uint32_t)pyactx_{n}_vhard1_{vs}(({vt})x); }}"]
+            hard = f"pyactx_{n}_vh1{s}"
+        unit[s] = (f"pyactx_{n}_v1{s}", hard)
+    return unit
+
+
+def emit_loops(n, choice, shape, lines, wide=None, unit=None):
     """<n>_range_<dtype> and <n>_loop_<dtype> for the four dtypes.  shape:
     1_1 (unary), 2_1 (parameterised), b2_1 (two inputs), 2_2 (gate grad).
     The b2_1 and 2_2 ranges also take the wide kernels (wide_wrap) of the
@@ -228,6 +255,8 @@ def emit_loops(n, choice, shape, lines, wide=None):
             rng, loop = f"pyactx_range_{tmpl[0]}_{s}", f"pyactx_loop_{tmpl[1]}_{s}"
             if shape in ("b2_1", "2_2"):
                 rks += ", " + (", ".join(wide) if dt == "f" and fb == 2 else f"{kern}, {hard}")
+            if shape == "2_1":
+                rks += ", " + (", ".join(unit[dt]) if unit and dt in unit else "NULL, NULL")
         lines += long_double_guard(dt, [
             f"static void {n}_range_{dt}(void *ctx, ptrdiff_t b, ptrdiff_t e)",
             f"{{ {rng}(ctx, b, e, {rks}); }}",
@@ -256,19 +285,20 @@ def render_loops():
     lines = [LOOP_HEADER.rstrip("\n")]
     names = []
 
-    def output(n, simd, vhard, args, shape):
+    def output(n, simd, vhard, args, shape, unit_param=False):
         lines.append(f"\n/* {n} */")
         choice = kernel_choice(n, simd, vhard, args, shape == "2_2", lines)
         if len(args) == 2:
             nan2_wrap(n, choice, shape == "2_2", lines)
         wide = wide_wrap(n, choice, shape == "2_2", lines) if choice["f"][3] == 2 else None
-        emit_loops(n, choice, shape, lines, wide)
+        unit = unit_wrap(n, simd, vhard, lines) if unit_param else None
+        emit_loops(n, choice, shape, lines, wide, unit)
         names.append(n)
 
     for act in spec["ACTIVATION_TABLE"]:
         args, shape = (("x", "p"), "2_1") if act.kind == "param" else (("x",), "1_1")
-        output(act.name, act.simd, act.vhard, args, shape)
-        output(act.name + "_grad", act.simd_grad, act.vhard_grad, args, shape)
+        output(act.name, act.simd, act.vhard, args, shape, act.unit_param)
+        output(act.name + "_grad", act.simd_grad, act.vhard_grad, args, shape, act.unit_param)
     for b in spec["BINARY_TABLE"]:
         output(b.name, b.simd, b.vhard, ("a", "b"), "b2_1")
         output(b.name + "_grad", b.simd_grad, b.vhard_grad, ("a", "b"),
