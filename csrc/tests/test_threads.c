@@ -3,13 +3,19 @@
  * its own, on whichever threads the platform has (POSIX or Win32; the
  * Windows build is checked by cross-compiling with mingw-w64 and running
  * under wine, tools/check_builds.py windows):
- *   - every element is computed exactly once, over several ranges;
+ *   - every element is computed exactly once, over several ranges (up
+ *     to PYACTX_PARTS_PER_THREAD a thread, claimed by whichever thread is
+ *     free; the workers take some of them);
  *   - the results are those of one thread, bit for bit, also under a
  *     non-default rounding mode set by the caller (the workers take the
  *     caller's floating-point mode);
  *   - a flag raised on a worker reaches the caller;
  *   - a second job on the same pool works (workers wait for the next one).
  */
+/* threads.c needs clock_gettime: POSIX, before the first system header */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
+#  define _POSIX_C_SOURCE 200809L
+#endif
 #include <fenv.h>
 #include <math.h>
 #include <stdio.h>
@@ -22,6 +28,8 @@ enum { N = 1 << 20, CHUNK = 1 << 16 };
 static double out[N], ref[N];
 static unsigned char hits[N];
 static unsigned char range_seen[N / CHUNK + 1];
+static unsigned char range_on_worker[N / CHUNK + 1];
+static _Thread_local int on_caller;      /* set on the calling thread only */
 
 typedef struct {
     double num;
@@ -33,6 +41,7 @@ static void fill(void *ctx, ptrdiff_t b, ptrdiff_t e)
     const job *j = (const job *)ctx;
     volatile double num = j->num;
     range_seen[b / CHUNK] = 1;
+    range_on_worker[b / CHUNK] = !on_caller;
     for (ptrdiff_t i = b; i < e; i++) {
         out[i] = num / (double)(3 + i % 7);     /* inexact: depends on the rounding mode */
         hits[i]++;
@@ -50,10 +59,18 @@ static int ranges(void)
     return r;
 }
 
+static int worker_ranges(void)
+{
+    int r = 0;
+    for (size_t k = 0; k < sizeof range_on_worker; k++) r += range_on_worker[k];
+    return r;
+}
+
 static void run(int threads, int round, const job *j, double *dst)
 {
     memset(hits, 0, sizeof hits);
     memset(range_seen, 0, sizeof range_seen);
+    memset(range_on_worker, 0, sizeof range_on_worker);
     pyactx_set_num_threads(threads);
     fesetround(round);
     feclearexcept(FE_ALL_EXCEPT);
@@ -64,6 +81,7 @@ static void run(int threads, int round, const job *j, double *dst)
 
 int main(void)
 {
+    on_caller = 1;
     CHECK(pyactx_available_cpus() >= 1, "available cpus %d", pyactx_available_cpus());
     CHECK(pyactx_set_num_threads(4) == 4 && pyactx_get_num_threads() == 4, "set/get 4 threads");
 
@@ -74,7 +92,13 @@ int main(void)
         CHECK(ranges() == 1, "1 thread: %d ranges", ranges());
         for (int rep = 0; rep < 2; rep++) {             /* the second job reuses the workers */
             run(4, modes[m], &j, out);
-            CHECK(ranges() == 4, "4 threads: %d ranges, want 4", ranges());
+            CHECK(ranges() == 4 * PYACTX_PARTS_PER_THREAD, "4 threads: %d ranges, want %d",
+                  ranges(), 4 * PYACTX_PARTS_PER_THREAD);
+            /* the job takes milliseconds: the workers (polling after the
+             * first job, or woken) claim some ranges, so the comparison
+             * below checks their rounding mode too */
+            if (rep == 1)
+                CHECK(worker_ranges() > 0, "mode %d: no range ran on a worker", m);
             int once = 1, same = 1;
             for (ptrdiff_t i = 0; i < N; i++) {
                 once &= hits[i] == 1;

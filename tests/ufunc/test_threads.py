@@ -34,7 +34,8 @@ import pyactx
 from pyactx import _spec
 
 N_THREADS = 8
-BIG = 1 << 17            # above PYACTX_PAR_MIN (2^16): the worker pool is used
+BIG = 1 << 17            # 8 PYACTX_PAR_MIN: the worker pool is used even when its workers sleep
+MID = 40_000             # above 2 PYACTX_PAR_MIN (2^15): split only while the workers are awake
 
 
 def _jobs(size, rng):
@@ -138,6 +139,21 @@ def test_thread_count_does_not_change_bits(restore_globals):
         pyactx.set_num_threads(nt)
         for j, r in zip(jobs, ref):
             assert _same(_run(j), r), f"{j[0]} with {nt} threads"
+
+
+def test_calls_in_a_loop_match_one_thread(restore_globals):
+    """A loop of mid-sized calls (split once the workers are awake: the
+    first calls run on the caller alone, later ones are claimed range by
+    range by whichever thread is free) gives the bits of one thread on
+    every call, whichever way each call went."""
+    jobs = [j for j in _jobs(MID, np.random.default_rng(11)) if j[0] in BIG_SUBSET]
+    pyactx.set_num_threads(1)
+    ref = [_run(j) for j in jobs]
+    for nt in (2, 4):
+        pyactx.set_num_threads(nt)
+        for rep in range(30):
+            for j, r in zip(jobs, ref):
+                assert _same(_run(j), r), f"{j[0]} with {nt} threads, call {rep}"
 
 
 def test_dispatch_switched_while_others_compute(restore_globals):
