@@ -123,6 +123,12 @@ LOOP_HEADER = """\
 LOOP_DTYPES = ("e", "f", "d", "g")
 
 
+def face(ret, name, params, body):
+    """The two lines of a forced-inline wrapper: `ret name(params) { body }`
+    (a kernel's float32 face, its predicate's uint32_t one, ...)."""
+    return [f"PYACTX_VM_INLINE {ret} {name}({params})", f"{{ {body} }}"]
+
+
 def kernel_choice(n, simd, vhard, args, two_out, lines):
     """{'f': (kernel, hard, slow, fb), 'd': ...} for output n; appends to
     `lines` the small wrappers some choices need (a float32 face on a
@@ -135,9 +141,9 @@ def kernel_choice(n, simd, vhard, args, two_out, lines):
         raise SystemExit(f"{n}: bad simd={simd!r} vhard={vhard!r}")
     nh = "no_hard2" if len(args) == 2 else "no_hard1"
 
-    def params(ty):
-        outs = f", {ty} *da, {ty} *db" if two_out else ""
-        return ", ".join(f"{ty} {a}" for a in args) + outs
+    def params(ty, outs=True):
+        tail = f", {ty} *da, {ty} *db" if two_out and outs else ""
+        return ", ".join(f"{ty} {a}" for a in args) + tail
 
     def call(fn, cast=""):
         return f"{fn}({', '.join(f'{cast}({a})' for a in args)})"
@@ -152,12 +158,12 @@ def kernel_choice(n, simd, vhard, args, two_out, lines):
                       f"{{ {vt} ga, gb; {call(f'pyactx_{n}_v_{vs}', f'({vt})')[:-1]}, &ga, &gb);",
                       "  *da = (float)ga; *db = (float)gb; }"]
         else:
-            lines += [f"PYACTX_VM_INLINE float pyactx_{n}_vf({params('float')})",
-                      f"{{ return (float){call(f'pyactx_{n}_v_{vs}', f'({vt})')}; }}"]
+            lines += face("float", f"pyactx_{n}_vf", params("float"),
+                          f"return (float){call(f'pyactx_{n}_v_{vs}', f'({vt})')};")
         hard = f"pyactx_{nh}_f"
         if lo in vhard:
-            lines += [f"PYACTX_VM_INLINE uint32_t pyactx_{n}_vhf({', '.join(f'float {a}' for a in args)})",
-                      f"{{ return (uint32_t){call(f'pyactx_{n}_vhard_{vs}', f'({vt})')}; }}"]
+            lines += face("uint32_t", f"pyactx_{n}_vhf", params("float", outs=False),
+                          f"return (uint32_t){call(f'pyactx_{n}_vhard_{vs}', f'({vt})')};")
             hard = f"pyactx_{n}_vhf"
         choice["f"] = (f"pyactx_{n}_vf", hard, f"pyactx_{n}_f", 2 if wide else int(lo in vhard))
     else:
@@ -165,8 +171,8 @@ def kernel_choice(n, simd, vhard, args, two_out, lines):
     if F64 in simd:
         hard = f"pyactx_{nh}_d"
         if F64 in vhard:
-            lines += [f"PYACTX_VM_INLINE uint32_t pyactx_{n}_vhd({', '.join(f'double {a}' for a in args)})",
-                      f"{{ return (uint32_t){call(f'pyactx_{n}_vhard_d')}; }}"]
+            lines += face("uint32_t", f"pyactx_{n}_vhd", params("double", outs=False),
+                          f"return (uint32_t){call(f'pyactx_{n}_vhard_d')};")
             hard = f"pyactx_{n}_vhd"
         choice["d"] = (f"pyactx_{n}_v_d", hard, f"pyactx_{n}_d", int(F64 in vhard))
     else:
@@ -221,12 +227,12 @@ def unit_wrap(n, simd, vhard, lines):
             raise SystemExit(f"{n}: unit_param needs vectorised float32 and float64 loops")
         vs = "f" if kind == F32 else "d"
         vt = "float" if vs == "f" else "double"
-        lines += [f"PYACTX_VM_INLINE {ty} pyactx_{n}_v1{s}({ty} x, {ty} p)",
-                  f"{{ (void)p; return ({ty})pyactx_{n}_v1_{vs}(({vt})x); }}"]
+        lines += face(ty, f"pyactx_{n}_v1{s}", f"{ty} x, {ty} p",
+                      f"(void)p; return ({ty})pyactx_{n}_v1_{vs}(({vt})x);")
         hard = f"pyactx_no_hard2_{s}"
         if kind in vhard:
-            lines += [f"PYACTX_VM_INLINE uint32_t pyactx_{n}_vh1{s}({ty} x, {ty} p)",
-                      f"{{ (void)p; return (uint32_t)pyactx_{n}_vhard1_{vs}(({vt})x); }}"]
+            lines += face("uint32_t", f"pyactx_{n}_vh1{s}", f"{ty} x, {ty} p",
+                          f"(void)p; return (uint32_t)pyactx_{n}_vhard1_{vs}(({vt})x);")
             hard = f"pyactx_{n}_vh1{s}"
         unit[s] = (f"pyactx_{n}_v1{s}", hard)
     return unit
