@@ -446,6 +446,24 @@ py_set_num_threads(PyObject *NPY_UNUSED(self), PyObject *arg)
     return PyLong_FromLong(pyactx_set_num_threads(n > PYACTX_MAX_THREADS ? PYACTX_MAX_THREADS : (int)n));
 }
 
+/* the output size from which the elementwise loops use streaming stores
+ * (threads.h); private: for the tests and for tuning on another machine */
+static PyObject *
+py_stream_min_bytes(PyObject *NPY_UNUSED(self), PyObject *args)
+{
+    PyObject *arg = NULL;
+    if (!PyArg_ParseTuple(args, "|O:_stream_min_bytes", &arg)) return NULL;
+    if (arg == NULL || arg == Py_None)
+        return PyLong_FromSize_t(pyactx_get_stream_min_bytes());
+    Py_ssize_t v = PyNumber_AsSsize_t(arg, PyExc_OverflowError);
+    if (v == -1 && PyErr_Occurred()) return NULL;
+    if (v < 0) {
+        PyErr_Format(PyExc_ValueError, "_stream_min_bytes: bytes must be >= 0, got %zd", v);
+        return NULL;
+    }
+    return PyLong_FromSize_t(pyactx_set_stream_min_bytes((size_t)v));
+}
+
 /* ---------------------------------------------------------------------
  * bfloat16 (ml_dtypes, an optional dependency): pyactx/__init__.py calls
  * _register_bfloat16(typenum) when ml_dtypes imports, and every ufunc and
@@ -679,6 +697,10 @@ static PyMethodDef pyactx_methods[] = {
     {"set_num_threads", py_set_num_threads, METH_O,
      "set_num_threads(n)\n\nUse n threads (n >= 1) for large arrays; results are "
      "bit-identical for any n.  Returns the value now in use."},
+    {"_stream_min_bytes", py_stream_min_bytes, METH_VARARGS,
+     "_stream_min_bytes([bytes])\n\nThe output size (bytes) from which the elementwise loops "
+     "write with streaming stores (default 32 MiB, or PYACTX_STREAM_MIN_BYTES); with an "
+     "argument, set it (0: never) and return the previous value."},
     {"get_dispatch", py_get_dispatch, METH_NOARGS,
      "get_dispatch()\n\nName of the instruction-set path whose loops are in use."},
     {"set_dispatch", py_set_dispatch, METH_O,

@@ -112,6 +112,10 @@ LOOP_HEADER = """\
  *           predicate at parameter 1 (spec `unit_param`: <name>_v1,
  *           <name>_vhard1), taken when the parameter is the scalar 1; else
  *           NULL
+ *   stream  (the loop function's last argument, but float16's and a gate
+ *           gradient's) 1 where outputs of 32 MiB and more are written with
+ *           streaming stores (spec `stream` / `stream_grad`; the float32 and
+ *           float64 loops), else 0
  *
  * float16 loops run the float32 loop's range function on converted blocks.  Long
  * double loops run the scalar kernel on every path; a PYACTX_NO_LONG_DOUBLE
@@ -238,7 +242,7 @@ def unit_wrap(n, simd, vhard, lines):
     return unit
 
 
-def emit_loops(n, choice, shape, lines, wide=None, unit=None):
+def emit_loops(n, choice, shape, lines, wide=None, unit=None, stream=False):
     """<n>_range_<dtype> and <n>_loop_<dtype> for the four dtypes.  shape:
     1_1 (unary), 2_1 (parameterised), b2_1 (two inputs), 2_2 (gate grad).
     The b2_1 and 2_2 ranges also take the wide kernels (wide_wrap) of the
@@ -268,7 +272,9 @@ def emit_loops(n, choice, shape, lines, wide=None, unit=None):
             f"{{ {rng}(ctx, b, e, {rks}); }}",
             f"static void {n}_loop_{dt}(char **args, const ptrdiff_t *dims, "
             f"const ptrdiff_t *steps, void *data)",
-            f"{{ (void)data; {loop}(args, dims, steps, {n}_range_{dt}, {ks}); }}"])
+            f"{{ (void)data; {loop}(args, dims, steps, {n}_range_{dt}, {ks}"
+            + ("" if dt == "e" or shape == "2_2" else f", {int(stream and dt in 'fd')}")
+            + "); }"])
 
 
 def long_double_guard(dt, code):
@@ -291,20 +297,21 @@ def render_loops():
     lines = [LOOP_HEADER.rstrip("\n")]
     names = []
 
-    def output(n, simd, vhard, args, shape, unit_param=False):
+    def output(n, simd, vhard, args, shape, unit_param=False, stream=False):
         lines.append(f"\n/* {n} */")
         choice = kernel_choice(n, simd, vhard, args, shape == "2_2", lines)
         if len(args) == 2:
             nan2_wrap(n, choice, shape == "2_2", lines)
         wide = wide_wrap(n, choice, shape == "2_2", lines) if choice["f"][3] == 2 else None
         unit = unit_wrap(n, simd, vhard, lines) if unit_param else None
-        emit_loops(n, choice, shape, lines, wide, unit)
+        emit_loops(n, choice, shape, lines, wide, unit, stream)
         names.append(n)
 
     for act in spec["ACTIVATION_TABLE"]:
         args, shape = (("x", "p"), "2_1") if act.kind == "param" else (("x",), "1_1")
-        output(act.name, act.simd, act.vhard, args, shape, act.unit_param)
-        output(act.name + "_grad", act.simd_grad, act.vhard_grad, args, shape, act.unit_param)
+        output(act.name, act.simd, act.vhard, args, shape, act.unit_param, act.stream)
+        output(act.name + "_grad", act.simd_grad, act.vhard_grad, args, shape, act.unit_param,
+               act.stream_grad)
     for b in spec["BINARY_TABLE"]:
         output(b.name, b.simd, b.vhard, ("a", "b"), "b2_1")
         output(b.name + "_grad", b.simd_grad, b.vhard_grad, ("a", "b"),

@@ -153,6 +153,40 @@ int pyactx_set_num_threads(int n)
     return v;
 }
 
+/* 0 until read: then the threshold in bytes, SIZE_MAX for "never" */
+static size_t stream_min = 0;
+#if defined(__GNUC__) || defined(__clang__)
+#  define SM_LOAD_() __atomic_load_n(&stream_min, __ATOMIC_RELAXED)
+#  define SM_STORE_(v) __atomic_store_n(&stream_min, (v), __ATOMIC_RELAXED)
+#else
+#  define SM_LOAD_() (*(volatile size_t *)&stream_min)
+#  define SM_STORE_(v) (*(volatile size_t *)&stream_min = (v))
+#endif
+
+size_t pyactx_get_stream_min_bytes(void)
+{
+    size_t v = SM_LOAD_();
+    if (v == 0) {
+        const char *env = getenv("PYACTX_STREAM_MIN_BYTES");
+        v = PYACTX_STREAM_MIN_DEFAULT;
+        if (env && *env) {
+            char *end;
+            double d = strtod(env, &end);
+            if (end != env && d >= 0)
+                v = d == 0 || d >= (double)SIZE_MAX ? SIZE_MAX : (d < 1 ? 1 : (size_t)d);
+        }
+        SM_STORE_(v);
+    }
+    return v == SIZE_MAX ? 0 : v;
+}
+
+size_t pyactx_set_stream_min_bytes(size_t bytes)
+{
+    size_t old = pyactx_get_stream_min_bytes();
+    SM_STORE_(bytes == 0 ? SIZE_MAX : bytes);
+    return old;
+}
+
 #ifdef PYACTX_HAVE_POOL
 
 /* How long a waiting thread polls before it sleeps (see the top). */

@@ -51,4 +51,17 @@ int pyactx_set_num_threads(int n);
 /* CPUs available to this process (affinity mask), >= 1 */
 int pyactx_available_cpus(void);
 
+/* Outputs of at least this many bytes are written with streaming
+ * (non-temporal) stores where the instruction set has them (loops.inc,
+ * pyactx_stream_range).  The default, 32 MiB, is the last-level cache of
+ * the machine the figures come from (relu, 1 and 2 threads, 1.13-1.35x
+ * faster from 32 MiB of output up; at 16 MiB, float64 0.33-0.64x, float32
+ * 0.68-1.10x): a machine with a larger cache wants a larger value, and the
+ * environment variable PYACTX_STREAM_MIN_BYTES, read once, sets it (0:
+ * never stream). */
+#define PYACTX_STREAM_MIN_DEFAULT ((size_t)32 << 20)
+size_t pyactx_get_stream_min_bytes(void);
+/* sets it (0: never); returns the previous value */
+size_t pyactx_set_stream_min_bytes(size_t bytes);
+
 #endif /* PYACTX_THREADS_H */
