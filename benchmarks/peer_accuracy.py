@@ -119,8 +119,7 @@ def root_output(f):
 def root_inputs(f, c, dtype):
     """The inputs, one array each, of a root output's reference function."""
     if f.group == "activation_grad":
-        x = c.p if f.base == "logit" else c.x
-        return [x] + [np.full(x.shape, v, dtype) for v in f.params.values()]
+        return [c.x] + [np.full(c.x.shape, v, dtype) for v in f.params.values()]
     if f.base == "binary_cross_entropy":
         return [c.x, c.t]
     return [c.a, c.b]
