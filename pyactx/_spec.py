@@ -155,17 +155,37 @@ class Activation:
     #: (elementwise.inc, range_2_1); tests/ufunc/test_unit_param.py checks
     #: the bits against the general kernel.
     unit_param: bool = False
-    #: the float32 and float64 loops of the function / of its derivative
-    #: write outputs of 32 MiB and more with streaming stores (loops.inc,
-    #: pyactx_stream_range): only for kernels so cheap that the loop is bound
-    #: by memory -- those that set it measured 1.1-1.5x faster at 1e7
-    #: float32 / 5e6 float64 elements, 1 and 2 threads, while kernels with
-    #: more arithmetic measured 0.87-1.17x (hard_sigmoid 0.98-1.17,
-    #: hard_silu 0.89-1.10, softsign 0.96-1.14, sigmoid 0.87, tanh 0.90)
-    stream: bool = False
-    stream_grad: bool = False
+    #: the loops ("f" float32, "d" float64) of the function / of its
+    #: derivative that write outputs of 32 MiB and more with streaming
+    #: stores (loops.inc, pyactx_stream_range: each 4 KiB tile computed
+    #: into a buffer in L1, then copied to y): only for kernels so cheap
+    #: that the loop is bound by memory -- those that set it measured
+    #: 1.1-1.5x faster at 1e7 float32 / 5e6 float64 elements, 1 and 2
+    #: threads, while kernels with more arithmetic measured 0.87-1.17x
+    #: (hard_sigmoid 0.98-1.17, hard_silu 0.89-1.10, softsign 0.96-1.14,
+    #: sigmoid 0.87, tanh 0.90) -- AMD EPYC Zen 4
+    stream: str = ""
+    stream_grad: str = ""
+    #: the loops that take the same tiled path only when the call runs on
+    #: one thread.  Loops with much arithmetic that write y as they read x
+    #: ran at a speed that depended on the relative alignment of x and y:
+    #: float32 softplus at 1e7, 1 thread, Intel Xeon, 0.95-1.10 ns/el with
+    #: (y - x) mod 4096 in [256, 1536], 1.4-2.2 elsewhere -- NumPy's large
+    #: allocations sit at the same offset in their pages, a slow case --
+    #: and 1.05-1.13 at every offset through the tile.  Chosen by
+    #: measurement (1e7 elements, N(0, 3^2), median of 5 alternating
+    #: rounds, Intel Xeon, two sweeps): the loops marked gained 1.01-1.79x
+    #: on one thread; the lighter ones gained nothing or lost (float32
+    #: sigmoid 0.97, silu 1.00, float64 sigmoid 0.77, silu 0.91, softplus
+    #: 0.92).  With two threads the plain loop was faster in most cases
+    #: (tiled 0.72-1.40x, float64 selu 0.72, tanh 0.80), so it stays.
+    tiled: str = ""
+    tiled_grad: str = ""
 
     def __post_init__(self):
+        for flags in (self.stream, self.stream_grad, self.tiled, self.tiled_grad):
+            if not set(flags) <= {"f", "d"}:
+                raise ValueError(f"{self.name}: stream / tiled flags are dtype letters 'f' and 'd'")
         if self.unit_param and len(self.params) != 1:
             raise ValueError(f"{self.name}: unit_param needs exactly one parameter")
         if self.params and self.kind == "unary":
@@ -219,7 +239,7 @@ _S2PI = "sqrt(2/pi)"
 
 ACTIVATION_TABLE: Tuple[Activation, ...] = (
     Activation(
-        name="sigmoid", family="sigmoid", simd=(F32, F64), simd_grad=(F32, F64), title="Logistic sigmoid",
+        name="sigmoid", family="sigmoid", tiled_grad="d", simd=(F32, F64), simd_grad=(F32, F64), title="Logistic sigmoid",
         formula="1 / (1 + exp(-x))", latex=r"\sigma(x)=\frac{1}{1+e^{-x}}",
         grad_formula="exp(-|x|) / (1 + exp(-|x|))**2  (= s*(1-s), computed without cancellation)",
         grad_latex=r"\sigma'(x)=\sigma(x)\,\sigma(-x)",
@@ -230,7 +250,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.19661193, 0.25      , 0.10499359])',
     ),
     Activation(
-        name="log_sigmoid", family="sigmoid", simd=(F32, F64), simd_grad=(F32, F64), title="Log-sigmoid",
+        name="log_sigmoid", family="sigmoid", tiled="d", simd=(F32, F64), simd_grad=(F32, F64), title="Log-sigmoid",
         formula="min(x, 0) - log1p(exp(-|x|))", latex=r"\log\sigma(x)=-\operatorname{softplus}(-x)",
         grad_formula="sigmoid(-x)", grad_latex=r"\sigma(-x)",
         output_range="(-inf, 0)", zero_centred="no", monotonic=True, smooth=True,
@@ -239,7 +259,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.73105858, 0.5       , 0.11920292])',
     ),
     Activation(
-        name="tanh", family="tanh", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32,), title="Hyperbolic tangent",
+        name="tanh", family="tanh", tiled="d", tiled_grad="d", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32,), title="Hyperbolic tangent",
         formula="tanh(x)", latex=r"\tanh x",
         grad_formula="1 - tanh(x)**2 = 4 e / (1 + e)**2 with e = exp(-2|x|)",
         grad_latex=r"\operatorname{sech}^2 x",
@@ -249,7 +269,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.41997434, 1.        , 0.07065082])',
     ),
     Activation(
-        name="relu", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), stream=True, stream_grad=True, title="Rectified linear unit",
+        name="relu", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), stream="fd", stream_grad="fd", title="Rectified linear unit",
         formula="max(x, 0)", latex=r"\max(x,0)",
         grad_formula="1 if x > 0 else 0", grad_latex=r"[x>0]",
         output_range="[0, inf)", zero_centred="no", monotonic=True, smooth=False,
@@ -259,7 +279,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0., 0., 1.])',
     ),
     Activation(
-        name="relu6", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), stream=True, stream_grad=True, title="ReLU capped at 6",
+        name="relu6", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), stream="fd", stream_grad="fd", title="ReLU capped at 6",
         formula="min(max(x, 0), 6)", latex=r"\min(\max(x,0),6)",
         grad_formula="1 if 0 < x < 6 else 0", grad_latex=r"[0<x<6]",
         output_range="[0, 6]", zero_centred="no", monotonic=True, smooth=False,
@@ -269,7 +289,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0., 0., 1.])',
     ),
     Activation(
-        name="selu", family="exp_linear", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), title="Scaled exponential linear unit",
+        name="selu", family="exp_linear", tiled="fd", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), title="Scaled exponential linear unit",
         formula="lambda * (x if x > 0 else alpha * expm1(x)),  "
                 "alpha = 1.6732632423543772848170429916717, lambda = 1.0507009873554804934193349852946",
         latex=r"\lambda\begin{cases}x & x>0\\ \alpha(e^x-1) & x\le 0\end{cases}",
@@ -284,7 +304,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.6467686 , 1.75809934, 1.05070099])',
     ),
     Activation(
-        name="gelu", family="gelu", simd=(F32, F64), simd_grad=(F32, F64),
+        name="gelu", family="gelu", tiled="fd", tiled_grad="f", simd=(F32, F64), simd_grad=(F32, F64),
         title="Gaussian error linear unit (exact)",
         formula="x * Phi(x) = 0.5 * x * erfc(-x / sqrt(2))",
         latex=r"x\,\Phi(x)=\tfrac{x}{2}\operatorname{erfc}\!\left(-\tfrac{x}{\sqrt2}\right)",
@@ -298,7 +318,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([-0.08331547,  0.5       ,  1.0852318 ])',
     ),
     Activation(
-        name="gelu_tanh", family="gelu", simd=(F32, F64), simd_grad=(F32, F64),
+        name="gelu_tanh", family="gelu", tiled="fd", tiled_grad="f", simd=(F32, F64), simd_grad=(F32, F64),
         title="GELU, tanh approximation",
         formula="0.5 * x * (1 + tanh(u)) = x * sigmoid(2u),  u = sqrt(2/pi) * (x + 0.044715 * x**3)",
         latex=r"\tfrac{x}{2}\left(1+\tanh\!\left(\sqrt{2/\pi}\,(x+0.044715x^3)\right)\right)",
@@ -312,7 +332,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([-0.08296408,  0.5       ,  1.08609926])',
     ),
     Activation(
-        name="silu", family="swish", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), title="Sigmoid linear unit (swish with beta = 1)",
+        name="silu", family="swish", tiled_grad="f", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), title="Sigmoid linear unit (swish with beta = 1)",
         formula="x * sigmoid(x)", latex=r"x\,\sigma(x)",
         grad_formula="sigmoid(x) * (1 + x * sigmoid(-x))",
         grad_latex=r"\sigma(x)\left(1+x\,\sigma(-x)\right)",
@@ -323,7 +343,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.07232949, 0.5       , 1.09078425])',
     ),
     Activation(
-        name="mish", family="swish", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32_VIA_F64, F64), vhard_grad=(F32_VIA_F64, F64), title="Mish",
+        name="mish", family="swish", tiled="f", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32_VIA_F64, F64), vhard_grad=(F32_VIA_F64, F64), title="Mish",
         formula="x * tanh(softplus(x))", latex=r"x\tanh(\ln(1+e^x))",
         grad_formula="tanh(sp) + x * sech(sp)**2 * sigmoid(x),  sp = softplus(x)",
         grad_latex=r"\tanh(\mathrm{sp}(x))+x\,\operatorname{sech}^2(\mathrm{sp}(x))\,\sigma(x)",
@@ -334,7 +354,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.05921676, 0.6       , 1.06931793])',
     ),
     Activation(
-        name="softsign", family="algebraic", simd=(F32, F64), simd_grad=(F32, F64), title="Softsign",
+        name="softsign", family="algebraic", tiled="fd", tiled_grad="d", simd=(F32, F64), simd_grad=(F32, F64), title="Softsign",
         formula="x / (1 + |x|)", latex=r"\frac{x}{1+|x|}",
         grad_formula="1 / (1 + |x|)**2", grad_latex=r"\frac{1}{(1+|x|)^2}",
         output_range="(-1, 1)", zero_centred="yes", monotonic=True, smooth=True,
@@ -344,7 +364,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.25      , 1.        , 0.11111111])',
     ),
     Activation(
-        name="hard_sigmoid", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), stream_grad=True, title="Hard sigmoid",
+        name="hard_sigmoid", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), stream_grad="fd", title="Hard sigmoid",
         formula="relu6(x + 3) / 6", latex=r"\frac{\min(\max(x+3,0),6)}{6}",
         grad_formula="1/6 if -3 < x < 3 else 0", grad_latex=r"\tfrac16[-3<x<3]",
         output_range="[0, 1]", zero_centred="no", monotonic=True, smooth=False,
@@ -369,7 +389,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.16666667, 0.5       , 1.16666667])',
     ),
     Activation(
-        name="hard_tanh", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), stream=True, stream_grad=True, title="Hard tanh",
+        name="hard_tanh", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), stream="fd", stream_grad="fd", title="Hard tanh",
         formula="min(max(x, -1), 1)", latex=r"\min(\max(x,-1),1)",
         grad_formula="1 if -1 < x < 1 else 0", grad_latex=r"[-1<x<1]",
         output_range="[-1, 1]", zero_centred="yes", monotonic=True, smooth=False,
@@ -380,7 +400,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0., 1., 0.])',
     ),
     Activation(
-        name="tanhshrink", family="tanh", simd=(F32, F64), simd_grad=(F32, F64), title="Tanhshrink",
+        name="tanhshrink", family="tanh", tiled="fd", tiled_grad="fd", simd=(F32, F64), simd_grad=(F32, F64), title="Tanhshrink",
         formula="x - tanh(x)", latex=r"x-\tanh x",
         grad_formula="tanh(x)**2", grad_latex=r"\tanh^2 x",
         output_range="(-inf, inf)", zero_centred="yes", monotonic=True, smooth=True,
@@ -405,7 +425,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
     ),
     # ----- with one parameter --------------------------------------------
     Activation(
-        name="leaky_relu", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), stream=True, stream_grad=True, title="Leaky ReLU",
+        name="leaky_relu", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), stream="fd", stream_grad="fd", title="Leaky ReLU",
         formula="x if x > 0 else negative_slope * x",
         latex=r"\begin{cases}x&x>0\\ a\,x&x\le0\end{cases}",
         grad_formula="1 if x > 0 else negative_slope",
@@ -420,7 +440,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.01, 0.01, 1.  ])',
     ),
     Activation(
-        name="elu", family="exp_linear", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), title="Exponential linear unit",
+        name="elu", family="exp_linear", tiled="fd", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), title="Exponential linear unit",
         formula="x if x > 0 else alpha * expm1(x)",
         latex=r"\begin{cases}x&x>0\\ \alpha(e^x-1)&x\le0\end{cases}",
         grad_formula="1 if x > 0 else alpha * exp(x)",
@@ -435,7 +455,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.36787944, 1.        , 1.        ])',
     ),
     Activation(
-        name="celu", family="exp_linear", simd=(F32, F64), simd_grad=(F32, F64), vhard=(F32, F64), vhard_grad=(F32, F64), title="Continuously differentiable ELU",
+        name="celu", family="exp_linear", tiled="f", simd=(F32, F64), simd_grad=(F32, F64), vhard=(F32, F64), vhard_grad=(F32, F64), title="Continuously differentiable ELU",
         formula="max(x, 0) + min(0, alpha * expm1(x / alpha))",
         latex=r"\max(0,x)+\min\!\left(0,\alpha\left(e^{x/\alpha}-1\right)\right)",
         grad_formula="1 if x > 0 else exp(x / alpha)",
@@ -450,7 +470,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.36787944, 1.        , 1.        ])',
     ),
     Activation(
-        name="swish", family="swish", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), title="Swish", unit_param=True,
+        name="swish", family="swish", tiled_grad="f", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), title="Swish", unit_param=True,
         formula="x * sigmoid(beta * x)", latex=r"x\,\sigma(\beta x)",
         grad_formula="s * (1 + beta * x * (1 - s)),  s = sigmoid(beta * x)",
         grad_latex=r"\sigma(\beta x)\left(1+\beta x\,\sigma(-\beta x)\right)",
@@ -463,7 +483,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.07232949, 0.5       , 1.09078425])',
     ),
     Activation(
-        name="softplus", family="sigmoid", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), unit_param=True,
+        name="softplus", family="sigmoid", tiled="f", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), unit_param=True,
         title="Softplus",
         formula="log1p(exp(beta * x)) / beta", latex=r"\frac{1}{\beta}\ln\left(1+e^{\beta x}\right)",
         grad_formula="sigmoid(beta * x)", grad_latex=r"\sigma(\beta x)",
@@ -476,7 +496,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.26894142, 0.5       , 0.88079708])',
     ),
     Activation(
-        name="softshrink", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), stream=True, stream_grad=True, title="Soft shrinkage",
+        name="softshrink", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), stream="fd", stream_grad="fd", title="Soft shrinkage",
         formula="x - lambd if x > lambd else (x + lambd if x < -lambd else 0)",
         latex=r"\operatorname{sign}(x)\max(|x|-\lambda,0)",
         grad_formula="1 if |x| > lambd else 0", grad_latex=r"[|x|>\lambda]",
@@ -491,7 +511,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([1., 0., 1.])',
     ),
     Activation(
-        name="hardshrink", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), stream=True, stream_grad=True, title="Hard shrinkage",
+        name="hardshrink", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), stream="fd", stream_grad="fd", title="Hard shrinkage",
         formula="x if |x| > lambd else 0", latex=r"x\,[|x|>\lambda]",
         grad_formula="1 if |x| > lambd else 0", grad_latex=r"[|x|>\lambda]",
         output_range="(-inf, inf)", zero_centred="yes", monotonic=True, smooth=False,

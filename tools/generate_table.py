@@ -114,8 +114,10 @@ LOOP_HEADER = """\
  *           NULL
  *   stream  (the loop function's last argument, but float16's and a gate
  *           gradient's) 1 where outputs of 32 MiB and more are written with
- *           streaming stores (spec `stream` / `stream_grad`; the float32 and
- *           float64 loops), else 0
+ *           streaming stores (spec `stream` / `stream_grad`: the dtype
+ *           letters of the float32 and float64 loops that do), 2 where they
+ *           are only when the call runs on one thread (spec `tiled` /
+ *           `tiled_grad`), else 0
  *
  * float16 loops run the float32 loop's range function on converted blocks.  Long
  * double loops run the scalar kernel on every path; a PYACTX_NO_LONG_DOUBLE
@@ -242,7 +244,16 @@ def unit_wrap(n, simd, vhard, lines):
     return unit
 
 
-def emit_loops(n, choice, shape, lines, wide=None, unit=None, stream=False):
+def stream_kind(dt, stream, tiled):
+    """The loop's `stream` argument (loops.inc, pyactx_run_contiguous): 1
+    streams large outputs, 2 only on one thread (spec `tiled`), 0 never;
+    float32 ("f") and float64 ("d") loops only."""
+    if dt not in "fd":
+        return 0
+    return 1 if dt in stream else 2 if dt in tiled else 0
+
+
+def emit_loops(n, choice, shape, lines, wide=None, unit=None, stream="", tiled=""):
     """<n>_range_<dtype> and <n>_loop_<dtype> for the four dtypes.  shape:
     1_1 (unary), 2_1 (parameterised), b2_1 (two inputs), 2_2 (gate grad).
     The b2_1 and 2_2 ranges also take the wide kernels (wide_wrap) of the
@@ -273,7 +284,7 @@ def emit_loops(n, choice, shape, lines, wide=None, unit=None, stream=False):
             f"static void {n}_loop_{dt}(char **args, const ptrdiff_t *dims, "
             f"const ptrdiff_t *steps, void *data)",
             f"{{ (void)data; {loop}(args, dims, steps, {n}_range_{dt}, {ks}"
-            + ("" if dt == "e" or shape == "2_2" else f", {int(stream and dt in 'fd')}")
+            + ("" if dt == "e" or shape == "2_2" else f", {stream_kind(dt, stream, tiled)}")
             + "); }"])
 
 
@@ -297,21 +308,21 @@ def render_loops():
     lines = [LOOP_HEADER.rstrip("\n")]
     names = []
 
-    def output(n, simd, vhard, args, shape, unit_param=False, stream=False):
+    def output(n, simd, vhard, args, shape, unit_param=False, stream="", tiled=""):
         lines.append(f"\n/* {n} */")
         choice = kernel_choice(n, simd, vhard, args, shape == "2_2", lines)
         if len(args) == 2:
             nan2_wrap(n, choice, shape == "2_2", lines)
         wide = wide_wrap(n, choice, shape == "2_2", lines) if choice["f"][3] == 2 else None
         unit = unit_wrap(n, simd, vhard, lines) if unit_param else None
-        emit_loops(n, choice, shape, lines, wide, unit, stream)
+        emit_loops(n, choice, shape, lines, wide, unit, stream, tiled)
         names.append(n)
 
     for act in spec["ACTIVATION_TABLE"]:
         args, shape = (("x", "p"), "2_1") if act.kind == "param" else (("x",), "1_1")
-        output(act.name, act.simd, act.vhard, args, shape, act.unit_param, act.stream)
+        output(act.name, act.simd, act.vhard, args, shape, act.unit_param, act.stream, act.tiled)
         output(act.name + "_grad", act.simd_grad, act.vhard_grad, args, shape, act.unit_param,
-               act.stream_grad)
+               act.stream_grad, act.tiled_grad)
     for b in spec["BINARY_TABLE"]:
         output(b.name, b.simd, b.vhard, ("a", "b"), "b2_1")
         output(b.name + "_grad", b.simd_grad, b.vhard_grad, ("a", "b"),
