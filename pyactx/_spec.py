@@ -239,7 +239,7 @@ _S2PI = "sqrt(2/pi)"
 
 ACTIVATION_TABLE: Tuple[Activation, ...] = (
     Activation(
-        name="sigmoid", family="sigmoid", tiled_grad="d", simd=(F32, F64), simd_grad=(F32, F64), title="Logistic sigmoid",
+        name="sigmoid", family="sigmoid", simd=(F32, F64), simd_grad=(F32, F64), tiled_grad="d", title="Logistic sigmoid",
         formula="1 / (1 + exp(-x))", latex=r"\sigma(x)=\frac{1}{1+e^{-x}}",
         grad_formula="exp(-|x|) / (1 + exp(-|x|))**2  (= s*(1-s), computed without cancellation)",
         grad_latex=r"\sigma'(x)=\sigma(x)\,\sigma(-x)",
@@ -250,7 +250,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.19661193, 0.25      , 0.10499359])',
     ),
     Activation(
-        name="log_sigmoid", family="sigmoid", tiled="d", simd=(F32, F64), simd_grad=(F32, F64), title="Log-sigmoid",
+        name="log_sigmoid", family="sigmoid", simd=(F32, F64), simd_grad=(F32, F64), tiled="d", title="Log-sigmoid",
         formula="min(x, 0) - log1p(exp(-|x|))", latex=r"\log\sigma(x)=-\operatorname{softplus}(-x)",
         grad_formula="sigmoid(-x)", grad_latex=r"\sigma(-x)",
         output_range="(-inf, 0)", zero_centred="no", monotonic=True, smooth=True,
@@ -259,7 +259,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.73105858, 0.5       , 0.11920292])',
     ),
     Activation(
-        name="tanh", family="tanh", tiled="d", tiled_grad="d", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32,), title="Hyperbolic tangent",
+        name="tanh", family="tanh", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32,), tiled="d", tiled_grad="d", title="Hyperbolic tangent",
         formula="tanh(x)", latex=r"\tanh x",
         grad_formula="1 - tanh(x)**2 = 4 e / (1 + e)**2 with e = exp(-2|x|)",
         grad_latex=r"\operatorname{sech}^2 x",
@@ -289,7 +289,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0., 0., 1.])',
     ),
     Activation(
-        name="selu", family="exp_linear", tiled="fd", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), title="Scaled exponential linear unit",
+        name="selu", family="exp_linear", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), tiled="fd", title="Scaled exponential linear unit",
         formula="lambda * (x if x > 0 else alpha * expm1(x)),  "
                 "alpha = 1.6732632423543772848170429916717, lambda = 1.0507009873554804934193349852946",
         latex=r"\lambda\begin{cases}x & x>0\\ \alpha(e^x-1) & x\le 0\end{cases}",
@@ -304,7 +304,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.6467686 , 1.75809934, 1.05070099])',
     ),
     Activation(
-        name="gelu", family="gelu", tiled="fd", tiled_grad="f", simd=(F32, F64), simd_grad=(F32, F64),
+        name="gelu", family="gelu", simd=(F32, F64), simd_grad=(F32, F64), tiled="fd", tiled_grad="f",
         title="Gaussian error linear unit (exact)",
         formula="x * Phi(x) = 0.5 * x * erfc(-x / sqrt(2))",
         latex=r"x\,\Phi(x)=\tfrac{x}{2}\operatorname{erfc}\!\left(-\tfrac{x}{\sqrt2}\right)",
@@ -318,7 +318,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([-0.08331547,  0.5       ,  1.0852318 ])',
     ),
     Activation(
-        name="gelu_tanh", family="gelu", tiled="fd", tiled_grad="f", simd=(F32, F64), simd_grad=(F32, F64),
+        name="gelu_tanh", family="gelu", simd=(F32, F64), simd_grad=(F32, F64), tiled="fd", tiled_grad="f",
         title="GELU, tanh approximation",
         formula="0.5 * x * (1 + tanh(u)) = x * sigmoid(2u),  u = sqrt(2/pi) * (x + 0.044715 * x**3)",
         latex=r"\tfrac{x}{2}\left(1+\tanh\!\left(\sqrt{2/\pi}\,(x+0.044715x^3)\right)\right)",
@@ -332,7 +332,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([-0.08296408,  0.5       ,  1.08609926])',
     ),
     Activation(
-        name="silu", family="swish", tiled_grad="f", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), title="Sigmoid linear unit (swish with beta = 1)",
+        name="silu", family="swish", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), tiled_grad="f", title="Sigmoid linear unit (swish with beta = 1)",
         formula="x * sigmoid(x)", latex=r"x\,\sigma(x)",
         grad_formula="sigmoid(x) * (1 + x * sigmoid(-x))",
         grad_latex=r"\sigma(x)\left(1+x\,\sigma(-x)\right)",
@@ -343,7 +343,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.07232949, 0.5       , 1.09078425])',
     ),
     Activation(
-        name="mish", family="swish", tiled="f", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32_VIA_F64, F64), vhard_grad=(F32_VIA_F64, F64), title="Mish",
+        name="mish", family="swish", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32_VIA_F64, F64), vhard_grad=(F32_VIA_F64, F64), tiled="f", title="Mish",
         formula="x * tanh(softplus(x))", latex=r"x\tanh(\ln(1+e^x))",
         grad_formula="tanh(sp) + x * sech(sp)**2 * sigmoid(x),  sp = softplus(x)",
         grad_latex=r"\tanh(\mathrm{sp}(x))+x\,\operatorname{sech}^2(\mathrm{sp}(x))\,\sigma(x)",
@@ -354,7 +354,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.05921676, 0.6       , 1.06931793])',
     ),
     Activation(
-        name="softsign", family="algebraic", tiled="fd", tiled_grad="d", simd=(F32, F64), simd_grad=(F32, F64), title="Softsign",
+        name="softsign", family="algebraic", simd=(F32, F64), simd_grad=(F32, F64), tiled="fd", tiled_grad="d", title="Softsign",
         formula="x / (1 + |x|)", latex=r"\frac{x}{1+|x|}",
         grad_formula="1 / (1 + |x|)**2", grad_latex=r"\frac{1}{(1+|x|)^2}",
         output_range="(-1, 1)", zero_centred="yes", monotonic=True, smooth=True,
@@ -400,7 +400,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0., 1., 0.])',
     ),
     Activation(
-        name="tanhshrink", family="tanh", tiled="fd", tiled_grad="fd", simd=(F32, F64), simd_grad=(F32, F64), title="Tanhshrink",
+        name="tanhshrink", family="tanh", simd=(F32, F64), simd_grad=(F32, F64), tiled="fd", tiled_grad="fd", title="Tanhshrink",
         formula="x - tanh(x)", latex=r"x-\tanh x",
         grad_formula="tanh(x)**2", grad_latex=r"\tanh^2 x",
         output_range="(-inf, inf)", zero_centred="yes", monotonic=True, smooth=True,
@@ -440,7 +440,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.01, 0.01, 1.  ])',
     ),
     Activation(
-        name="elu", family="exp_linear", tiled="fd", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), title="Exponential linear unit",
+        name="elu", family="exp_linear", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), tiled="fd", title="Exponential linear unit",
         formula="x if x > 0 else alpha * expm1(x)",
         latex=r"\begin{cases}x&x>0\\ \alpha(e^x-1)&x\le0\end{cases}",
         grad_formula="1 if x > 0 else alpha * exp(x)",
@@ -455,7 +455,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.36787944, 1.        , 1.        ])',
     ),
     Activation(
-        name="celu", family="exp_linear", tiled="f", simd=(F32, F64), simd_grad=(F32, F64), vhard=(F32, F64), vhard_grad=(F32, F64), title="Continuously differentiable ELU",
+        name="celu", family="exp_linear", simd=(F32, F64), simd_grad=(F32, F64), vhard=(F32, F64), vhard_grad=(F32, F64), tiled="f", title="Continuously differentiable ELU",
         formula="max(x, 0) + min(0, alpha * expm1(x / alpha))",
         latex=r"\max(0,x)+\min\!\left(0,\alpha\left(e^{x/\alpha}-1\right)\right)",
         grad_formula="1 if x > 0 else exp(x / alpha)",
@@ -470,7 +470,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.36787944, 1.        , 1.        ])',
     ),
     Activation(
-        name="swish", family="swish", tiled_grad="f", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), title="Swish", unit_param=True,
+        name="swish", family="swish", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), tiled_grad="f", title="Swish", unit_param=True,
         formula="x * sigmoid(beta * x)", latex=r"x\,\sigma(\beta x)",
         grad_formula="s * (1 + beta * x * (1 - s)),  s = sigmoid(beta * x)",
         grad_latex=r"\sigma(\beta x)\left(1+\beta x\,\sigma(-\beta x)\right)",
@@ -483,7 +483,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.07232949, 0.5       , 1.09078425])',
     ),
     Activation(
-        name="softplus", family="sigmoid", tiled="f", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), unit_param=True,
+        name="softplus", family="sigmoid", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), tiled="f", unit_param=True,
         title="Softplus",
         formula="log1p(exp(beta * x)) / beta", latex=r"\frac{1}{\beta}\ln\left(1+e^{\beta x}\right)",
         grad_formula="sigmoid(beta * x)", grad_latex=r"\sigma(\beta x)",
