@@ -2,8 +2,8 @@
 
     python tools/dense_f64.py [--n 2000000] [--dispatch avx512,avx2,baseline]
 
-The float64 vector kernels of silu, swish, softplus, softplus', glu, glu',
-swiglu, elu', selu' and celu' run on the lean core of kernels/vmath.inc
+The float64 vector kernels of silu, tanh, swish, softplus, softplus', glu,
+glu', swiglu, elu', selu' and celu' run on the lean core of kernels/vmath.inc
 (swf_expn: e^x = 2^n (1 + q) rounded once, |x| clamped at 707.5, x below
 the hard-lane start to the scalar kernel).  float64 has too many inputs to
 try them all, so this draws 5 n of them per function -- N(0, 3^2), uniform
@@ -27,6 +27,7 @@ import numpy as np
 #: the function takes none
 FUNCS = {
     "silu": (1, (None,)),
+    "tanh": (1, (None,)),
     "swish": (1, (1.0, 1.7, 0.3)),
     "softplus": (1, (1.0, 1.7, 0.3)),
     "softplus_grad": (1, (1.0, 1.7, 0.3)),

@@ -3,7 +3,8 @@ e^x = 2^n (1 + q) rounded once, |x| clamped at K = 85 (float) / 707.5
 (double), x below the hard-lane start -- PYACTX_SW_TAIL: 85 / 700;
 celu': -84 alpha / -707 alpha -- to the scalar kernel): silu, swish,
 softplus, softplus', glu, glu', swiglu, elu', selu', celu'; float32
-tanh_grad (hard lanes |x| > 42.5).
+tanh_grad (hard lanes |x| > 42.5); tanh (no hard lanes: |x| clamped at
+9.5 / 22).
 
 The mpmath reference data holds few points near those boundaries, so here:
   - dense grids across each boundary, float32 and float64, where a lane
@@ -52,6 +53,12 @@ def _boundaries(name, p, dtype):
     clamp = 85.0 if dtype == np.float32 else 707.5
     if name == "tanh_grad":
         return [-42.5, 42.5]                            # float32 only
+    if name == "tanh":
+        # no hard lanes: |x| is clamped (float 9.5, double 22) and tanh
+        # rounds to 1 from 9.01 / 19.06; e^-2|x| = 2^n (1 + q) with 2^n +- 1
+        # no longer exact from 8.3 / 18.4
+        edges = [8.5, 9.5] if dtype == np.float32 else [18.5, 20.5, 22.0]
+        return sorted(edges + [-e for e in edges])
     if name == "celu_grad":
         k = 84.0 if dtype == np.float32 else 707.0
         return [-k * p]
@@ -63,7 +70,8 @@ def _boundaries(name, p, dtype):
 CASES = [("silu", None), ("swish", 1.0), ("swish", 1.7), ("softplus", 1.0), ("softplus", 0.3),
          ("softplus_grad", 1.0), ("softplus_grad", 1.7), ("elu_grad", 1.0), ("elu_grad", 3.0),
          ("selu_grad", None), ("celu_grad", 1.0), ("celu_grad", 0.7), ("celu_grad", 3.0),
-         ("glu", None), ("glu_grad", None), ("swiglu", None), ("tanh_grad", None)]
+         ("glu", None), ("glu_grad", None), ("swiglu", None), ("tanh_grad", None),
+         ("tanh", None)]
 
 
 def _call(name, dtype, x, p, rng):
