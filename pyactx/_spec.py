@@ -180,7 +180,11 @@ class Activation:
     #: 0.92).  With two threads the plain loop was faster in most cases
     #: (tiled 0.72-1.40x, float64 selu 0.72, tanh 0.80), so it stays.
     #: float64 tanh left the list when its kernel halved (tanh_v, issue 12):
-    #: 1e7, 1 thread, 1.24-1.26 ns/el plain, 1.48-1.50 tiled.
+    #: 1e7, 1 thread, 1.24-1.26 ns/el plain, 1.48-1.50 tiled.  float64 gelu
+    #: is `stream` instead (the tile on any number of threads): 1e7, 2
+    #: threads, 3.50-3.64 ns/el plain, 2.91-3.23 tiled (three alternating
+    #: runs; 1 thread 5.2-5.5 either way), so two threads gain 1.72-1.86x
+    #: over one, not 1.48-1.54x.
     tiled: str = ""
     tiled_grad: str = ""
 
@@ -306,7 +310,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.6467686 , 1.75809934, 1.05070099])',
     ),
     Activation(
-        name="gelu", family="gelu", simd=(F32, F64), simd_grad=(F32, F64), tiled="fd", tiled_grad="f",
+        name="gelu", family="gelu", simd=(F32, F64), simd_grad=(F32, F64), stream="d", tiled="f", tiled_grad="f",
         title="Gaussian error linear unit (exact)",
         formula="x * Phi(x) = 0.5 * x * erfc(-x / sqrt(2))",
         latex=r"x\,\Phi(x)=\tfrac{x}{2}\operatorname{erfc}\!\left(-\tfrac{x}{\sqrt2}\right)",
