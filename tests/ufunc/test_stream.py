@@ -51,7 +51,10 @@ def test_the_spec_marks_the_memory_bound_functions():
     # the registry drives the loops and this test; relu's loop is the cheapest
     assert {(n, d) for n in ("relu", "relu_grad", "leaky_relu", "hard_tanh")
             for d in "fd"} <= ALWAYS
-    assert not {n for n, _ in ALWAYS} & {"sigmoid", "tanh", "hard_silu", "softsign", "gelu"}
+    assert not {n for n, _ in ALWAYS} & {"sigmoid", "tanh", "hard_silu", "softsign"}
+    # float64 gelu alone of the heavy loops takes the tile on two threads
+    # as well (measured faster there: _spec.py); float32 gelu does not
+    assert ("gelu", "d") in ALWAYS and ("gelu", "f") not in ALWAYS
     # the loops with more arithmetic stream on one thread only, and the
     # lightest of them not at all (measured slower: _spec.py)
     assert {("gelu", "f"), ("softplus", "f"), ("elu", "d")} <= set(STREAMED) - ALWAYS
