@@ -168,6 +168,11 @@ static inline double pyactx_rows_get_f(const float *a, const float *b, double *l
 #else
 #  define PYACTX_SM_FMA(a, b, c) ((a) * (b) + (c))
 #endif
+#if defined(PYACTX_FAST_FMAF)
+#  define PYACTX_SM_FMAF(a, b, c) fmaf((a), (b), (c))
+#else
+#  define PYACTX_SM_FMAF(a, b, c) ((a) * (b) + (c))
+#endif
 
 #if defined(__GNUC__) || defined(__clang__)
 #  define PYACTX_SM_VEXT 1
