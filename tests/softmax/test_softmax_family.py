@@ -26,13 +26,13 @@ Bounds (``BOUND``):
   within 0.5 ULP of exact plus that.  The Jacobian keeps y_j in its own
   first two rows as the bits of a float32 (float16 case) or of a float64
   (float32 case): 2^-13 float16 ULP at most.  Bound: 0.51 ULP.
-* float32 softmax rows of up to 4096 entries (the scratch) are computed in
-  float arithmetic (kernels/softmax.inc, f_softmax: e^(x - max) 2^64 from the
-  lean float exponential, its rounding error kept in a second float, the sum
-  in double), as the speed issue allows for the family in float32: within 2
-  ULP of exact.  Measured maxima 1.25 ULP (AVX-512, AVX2) and 1.63 (SSE2,
-  no FMA).  Bound: 2 ULP (``FUNC_BOUND``).  Longer rows and the other
-  functions keep 0.51.
+* float32 softmax and cross_entropy_grad rows of up to 4096 entries (the
+  scratch) are computed in float arithmetic (kernels/softmax.inc,
+  f_softmax: e^(x - max) 2^64 from the lean float exponential, its rounding
+  error kept in a second float, the sum in double), as the speed issue
+  allows for the family in float32: within 2 ULP of exact.  Measured maxima
+  1.25 ULP (AVX-512, AVX2) and 1.63 (SSE2, no FMA).  Bound: 2 ULP
+  (``FUNC_BOUND``).  Longer rows and the other functions keep 0.51.
 * float64 and long double are computed in their own precision: each entry
   is a few roundings away from exact (exp ~0.5-1, the quotient by the sum,
   products for the derivatives); measured maxima 2.3 (float64) and 1.9 (x87
@@ -64,7 +64,7 @@ DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64,
 FLOATS = list(DTYPES.values())
 BOUND = {"float16": 0.51, "float32": 0.51, "float64": 4.0, "longdouble": 4.0}
 #: (dtype, function) pairs with their own bound (see above)
-FUNC_BOUND = {("float32", "softmax"): 2.0}
+FUNC_BOUND = {("float32", "softmax"): 2.0, ("float32", "cross_entropy_grad"): 2.0}
 MAP_FUNCS = ("softmax", "log_softmax", "softmax_vjp", "log_softmax_vjp", "cross_entropy_grad")
 ROW_FUNCS = ("logsumexp", "cross_entropy")
 ALL_FUNCS = MAP_FUNCS + ROW_FUNCS + ("softmax_jacobian",)
@@ -273,12 +273,22 @@ def test_float32_softmax_regimes(top, spread):
     x[rng.integers(n)] = np.float32(top)           # the max itself
     x[rng.integers(n, size=5)] = -np.inf
     ninf = np.isneginf(x)
-    y_ref = _long_reference(x[~ninf])[0]
+    y_ref, _, _, _, e_ref, T_ref = _long_reference(x)      # e = 0 at -inf
+    k = int(np.argmax(x))
     with np.errstate(all="raise"):
         y = pyactx.softmax(x)
+        # the label at the max (its term may dominate: the others are then
+        # summed by themselves) and elsewhere
+        labels = [k, int(np.flatnonzero(~ninf)[n // 3])]
+        cg = [pyactx.ufuncs.cross_entropy_grad(x, I(lab)) for lab in labels]
     assert np.all(y[ninf] == 0) and not np.any(np.signbit(y[ninf]))
-    err = _ulps(y[~ninf], y_ref, np.float32).max()
+    err = _ulps(y, y_ref, np.float32).max()
     assert err <= FUNC_BOUND[("float32", "softmax")], (top, spread, err)
+    for lab, c in zip(labels, cg):
+        want = y_ref.copy()
+        want[lab] = -(T_ref if lab == k else (1 - e_ref[lab]) + T_ref) / (1 + T_ref)
+        err = _ulps(c, want, np.float32).max()
+        assert err <= FUNC_BOUND[("float32", "cross_entropy_grad")], (top, spread, lab, err)
     # the same bits for a strided row, a reversed one (rows are summed in
     # lanes by index, never by address) and in place
     assert _bits_equal(pyactx.softmax(np.repeat(x, 3)[::3]), y)
