@@ -26,13 +26,14 @@ Bounds (``BOUND``):
   within 0.5 ULP of exact plus that.  The Jacobian keeps y_j in its own
   first two rows as the bits of a float32 (float16 case) or of a float64
   (float32 case): 2^-13 float16 ULP at most.  Bound: 0.51 ULP.
-* float32 softmax and cross_entropy_grad rows of up to 4096 entries (the
-  scratch) are computed in float arithmetic (kernels/softmax.inc,
-  f_softmax: e^(x - max) 2^64 from the lean float exponential, its rounding
-  error kept in a second float, the sum in double), as the speed issue
-  allows for the family in float32: within 2 ULP of exact.  Measured maxima
-  1.25 ULP (AVX-512, AVX2) and 1.63 (SSE2, no FMA).  Bound: 2 ULP
-  (``FUNC_BOUND``).  Longer rows and the other functions keep 0.51.
+* float32 rows of up to 4096 entries (the scratch) of softmax,
+  cross_entropy_grad, log_softmax, logsumexp and cross_entropy take their
+  exponentials and sum in float arithmetic (kernels/softmax.inc, f_sums:
+  e^(x - max) 2^64 from the lean float exponential, its rounding error
+  kept in a second float, the sum in double), as the speed issue allows
+  for the family in float32: within 2 ULP of exact.  Measured maxima: see
+  the report test (softmax 1.25 ULP with FMA, 1.63 on SSE2).  Bound: 2 ULP
+  (``FUNC_BOUND``).  Longer rows, the vjps and the Jacobian keep 0.51.
 * float64 and long double are computed in their own precision: each entry
   is a few roundings away from exact (exp ~0.5-1, the quotient by the sum,
   products for the derivatives); measured maxima 2.3 (float64) and 1.9 (x87
@@ -64,7 +65,9 @@ DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64,
 FLOATS = list(DTYPES.values())
 BOUND = {"float16": 0.51, "float32": 0.51, "float64": 4.0, "longdouble": 4.0}
 #: (dtype, function) pairs with their own bound (see above)
-FUNC_BOUND = {("float32", "softmax"): 2.0, ("float32", "cross_entropy_grad"): 2.0}
+FUNC_BOUND = {("float32", f): 2.0
+              for f in ("softmax", "cross_entropy_grad", "log_softmax", "logsumexp",
+                        "cross_entropy")}
 MAP_FUNCS = ("softmax", "log_softmax", "softmax_vjp", "log_softmax_vjp", "cross_entropy_grad")
 ROW_FUNCS = ("logsumexp", "cross_entropy")
 ALL_FUNCS = MAP_FUNCS + ROW_FUNCS + ("softmax_jacobian",)
@@ -257,7 +260,7 @@ def test_long_rows_sum_to_one(dtype, sigma):
 # float32 softmax in float arithmetic: the three ways x - max enters exp
 # ---------------------------------------------------------------------------
 #
-# f_softmax (kernels/softmax.inc) takes e^x 2^eb directly where |max| <= 40,
+# f_sums (kernels/softmax.inc) takes e^x 2^eb directly where |max| <= 40,
 # x - max with its TwoSum rounding error where |max| < 256, and x - max
 # (exact there by Sterbenz) beyond; every entry is raised to max - 130 (or
 # x - max to -128) first.  Rows around each switch, with spreads that give
@@ -273,10 +276,12 @@ def test_float32_softmax_regimes(top, spread):
     x[rng.integers(n)] = np.float32(top)           # the max itself
     x[rng.integers(n, size=5)] = -np.inf
     ninf = np.isneginf(x)
-    y_ref, _, _, _, e_ref, T_ref = _long_reference(x)      # e = 0 at -inf
+    y_ref, ls_ref, lse_ref, lse_scale, e_ref, T_ref = _long_reference(x)   # e = 0 at -inf
     k = int(np.argmax(x))
     with np.errstate(all="raise"):
         y = pyactx.softmax(x)
+        ls = pyactx.log_softmax(x)
+        lse = pyactx.logsumexp(x)
         # the label at the max (its term may dominate: the others are then
         # summed by themselves) and elsewhere
         labels = [k, int(np.flatnonzero(~ninf)[n // 3])]
@@ -284,6 +289,14 @@ def test_float32_softmax_regimes(top, spread):
     assert np.all(y[ninf] == 0) and not np.any(np.signbit(y[ninf]))
     err = _ulps(y, y_ref, np.float32).max()
     assert err <= FUNC_BOUND[("float32", "softmax")], (top, spread, err)
+    fin = ~ninf
+    assert np.all(np.isneginf(ls[ninf]))
+    errs = {"log_softmax": _ulps(ls[fin], ls_ref[fin], np.float32).max(),
+            "logsumexp": _ulps(lse, lse_ref, np.float32, lse_scale)}
+    for lab in labels:
+        errs[f"cross_entropy[{lab}]"] = _ulps(pyactx.ufuncs.cross_entropy(x, I(lab)),
+                                              -ls_ref[lab], np.float32)
+    assert max(errs.values()) <= 2.0, (top, spread, errs)
     for lab, c in zip(labels, cg):
         want = y_ref.copy()
         want[lab] = -(T_ref if lab == k else (1 - e_ref[lab]) + T_ref) / (1 + T_ref)
