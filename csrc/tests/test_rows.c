@@ -20,7 +20,6 @@
 #include "check.h"
 
 
-/* distance in ULP between two finite doubles of the same sign */
 /* the spacing of floats at |v| (normal v) */
 static double ulp_f(double v)
 {
@@ -29,6 +28,7 @@ static double ulp_f(double v)
     return ldexp(1.0, e - 24);
 }
 
+/* distance in ULP between two finite doubles of the same sign */
 static double ulp_diff(double got, double want)
 {
     if (got == want) return 0;
