@@ -282,8 +282,8 @@ def test_float32_softmax_regimes(top, spread):
         y = pyactx.softmax(x)
         ls = pyactx.log_softmax(x)
         lse = pyactx.logsumexp(x)
-        # the label at the max (its term may dominate: the others are then
-        # summed by themselves) and elsewhere
+        # the label at the max (its term may dominate: such rows take the
+        # double path) and elsewhere
         labels = [k, int(np.flatnonzero(~ninf)[n // 3])]
         cg = [pyactx.ufuncs.cross_entropy_grad(x, I(lab)) for lab in labels]
     assert np.all(y[ninf] == 0) and not np.any(np.signbit(y[ninf]))
