@@ -222,9 +222,18 @@ class Binary:
     simd_grad: Tuple[str, ...] = ()
     vhard: Tuple[str, ...] = ()
     vhard_grad: Tuple[str, ...] = ()
+    #: the forward vector kernel's hard-lane predicate marks every lane whose
+    #: first input is NaN, so those lanes are recomputed by the scalar kernel
+    #: and the two-NaN wrapper (pyactx_nan2_*, csrc/loops/loops.inc) is needed
+    #: around that one only, not around the vector kernel (6 instructions a
+    #: vector saved; tools/generate_table.py, nan2_wrap)
+    nan_a_hard: bool = False
 
     def __post_init__(self):
         _check_family(self)
+        if self.nan_a_hard and set(self.simd) - set(self.vhard):
+            raise ValueError(f"{self.name}: nan_a_hard needs a hard-lane predicate "
+                             "for every vectorised dtype")
 
 
 @dataclass(frozen=True)
@@ -552,6 +561,7 @@ BINARY_TABLE: Tuple[Binary, ...] = (
     Binary(
         name="glu", family="gates", title="Gated linear unit gate", inputs=("a", "b"),
         simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64),
+        nan_a_hard=True,
         formula="a * sigmoid(b)", latex=r"a\,\sigma(b)",
         grad_formula="(sigmoid(b), a * sigmoid(b) * sigmoid(-b))",
         grad_latex=r"\left(\sigma(b),\;a\,\sigma(b)\sigma(-b)\right)", kind="gate",
@@ -559,6 +569,7 @@ BINARY_TABLE: Tuple[Binary, ...] = (
     Binary(
         name="swiglu", family="gates", title="SwiGLU gate", inputs=("a", "b"),
         simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64),
+        nan_a_hard=True,
         formula="silu(a) * b", latex=r"\operatorname{silu}(a)\,b",
         grad_formula="(silu_grad(a) * b, silu(a))",
         grad_latex=r"\left(\operatorname{silu}'(a)\,b,\;\operatorname{silu}(a)\right)", kind="gate",

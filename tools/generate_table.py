@@ -187,12 +187,20 @@ def kernel_choice(n, simd, vhard, args, two_out, lines):
     return choice
 
 
-def nan2_wrap(n, choice, two_out, lines):
+def nan2_wrap(n, choice, two_out, lines, nan_a_hard=False):
     """Wrap the float32 and float64 kernels of a two-input output n so that
-    two NaN inputs give the first one, quieted (pyactx_nan2_*, loops.inc)."""
+    two NaN inputs give the first one, quieted (pyactx_nan2_*, loops.inc).
+    With nan_a_hard (spec: Binary.nan_a_hard) the hard-lane predicate marks
+    every NaN first input, the scalar kernel recomputes those lanes, and
+    only it is wrapped."""
     for s, ty in (("f", "float"), ("d", "double")):
         kern, hard, slow, fb = choice[s]
-        for wrapped, inner in ((f"pyactx_{n}_nan2_{s}", kern), (f"pyactx_{n}_nan2slow_{s}", slow)):
+        if nan_a_hard and not fb:
+            raise ValueError(f"{n}: nan_a_hard without hard lanes for {ty}")
+        pairs = [(f"pyactx_{n}_nan2slow_{s}", slow)]
+        if not nan_a_hard:
+            pairs.insert(0, (f"pyactx_{n}_nan2_{s}", kern))
+        for wrapped, inner in pairs:
             if two_out:
                 lines += [f"PYACTX_VM_INLINE void {wrapped}({ty} a, {ty} b, {ty} *da, {ty} *db)",
                           f"{{ {inner}(a, b, da, db); *da = pyactx_nan2_{s}(*da, a, b);"
@@ -200,7 +208,8 @@ def nan2_wrap(n, choice, two_out, lines):
             else:
                 lines += [f"PYACTX_VM_INLINE {ty} {wrapped}({ty} a, {ty} b)",
                           f"{{ return pyactx_nan2_{s}({inner}(a, b), a, b); }}"]
-        choice[s] = (f"pyactx_{n}_nan2_{s}", hard, f"pyactx_{n}_nan2slow_{s}", fb)
+        choice[s] = (kern if nan_a_hard else f"pyactx_{n}_nan2_{s}", hard,
+                     f"pyactx_{n}_nan2slow_{s}", fb)
 
 
 def wide_wrap(n, choice, two_out, lines):
@@ -308,11 +317,12 @@ def render_loops():
     lines = [LOOP_HEADER.rstrip("\n")]
     names = []
 
-    def output(n, simd, vhard, args, shape, unit_param=False, stream="", tiled=""):
+    def output(n, simd, vhard, args, shape, unit_param=False, stream="", tiled="",
+               nan_a_hard=False):
         lines.append(f"\n/* {n} */")
         choice = kernel_choice(n, simd, vhard, args, shape == "2_2", lines)
         if len(args) == 2:
-            nan2_wrap(n, choice, shape == "2_2", lines)
+            nan2_wrap(n, choice, shape == "2_2", lines, nan_a_hard)
         wide = wide_wrap(n, choice, shape == "2_2", lines) if choice["f"][3] == 2 else None
         unit = unit_wrap(n, simd, vhard, lines) if unit_param else None
         emit_loops(n, choice, shape, lines, wide, unit, stream, tiled)
@@ -324,7 +334,7 @@ def render_loops():
         output(act.name + "_grad", act.simd_grad, act.vhard_grad, args, shape, act.unit_param,
                act.stream_grad, act.tiled_grad)
     for b in spec["BINARY_TABLE"]:
-        output(b.name, b.simd, b.vhard, ("a", "b"), "b2_1")
+        output(b.name, b.simd, b.vhard, ("a", "b"), "b2_1", nan_a_hard=b.nan_a_hard)
         output(b.name + "_grad", b.simd_grad, b.vhard_grad, ("a", "b"),
                "2_2" if b.kind == "gate" else "b2_1")
     for g in spec["GUFUNC_TABLE"]:
