@@ -14,7 +14,9 @@ The mpmath reference data holds few points near those boundaries, so here:
     goes through the loop's other path);
   - a random float64 sample (tools/dense_f64.py, 2 * 10^4 points per
     function and parameter; the tool's default 10^7 gave the README's
-    figures).
+    figures);
+  - swiglu's other hard lanes (a tiny nonzero a times a huge b) and the
+    special values whose a the gates' kernels replace before the quotient.
 The long double kernels stand in for the exact value (test_accuracy checks
 them against mpmath: a few ULP of a 64-bit significand).  Runs on every
 instruction-set path."""
@@ -118,3 +120,41 @@ def test_float64_random_sample(name):
     x, b = D.sample(4000, seed=7)
     for label, (m, at) in D.worst(name, x, b).items():
         assert m <= BAR, f"{label}: {m:.2f} ULP at x = {at!r}"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_swiglu_tiny_a_and_special_values(dtype):
+    # swiglu's vector kernel is silu(a) * b; where silu(a) ~ a/2 is
+    # subnormal it has lost bits that a huge b would show, so a tiny nonzero
+    # a (0 < |a| < 2^-124 / 2^-1020) is a hard lane, recomputed by the
+    # scalar kernel as (a b) sigmoid(a).  Without it, the smallest
+    # subnormal a times b = 1.3e33 came out 0 (silu(a) rounded to 0).
+    fi = np.finfo(dtype)
+    itype = np.int32 if dtype == np.float32 else np.int64
+    edge = np.array(2.0 ** (-124 if dtype == np.float32 else -1020), dtype)
+    near = (edge.view(itype) + np.arange(-3000, 3001, dtype=itype)).view(dtype)
+    sub = (np.arange(1, 3001, dtype=itype)).view(dtype)           # the smallest subnormals
+    a = np.concatenate([near, sub, -near, -sub, [0.0, -0.0]]).astype(dtype)
+    big = dtype(2.0 ** (110 if dtype == np.float32 else 1000))
+    for b in (big, -big, dtype(1e-3) * big):
+        bb = np.full(a.shape, b, dtype)
+        with np.errstate(all="raise"):
+            y = pyactx.swiglu(a, bb)
+            ys = pyactx.swiglu(np.repeat(a, 2)[::2], np.repeat(bb, 2)[::2])
+        ref = pyactx.swiglu(a.astype(np.longdouble), bb.astype(np.longdouble))
+        err = _err(y, ref, dtype)
+        i = int(np.argmax(err))
+        assert err[i] <= BAR, f"swiglu {fi.dtype}: {err[i]:.2f} ULP at a = {a[i]!r}, b = {b!r}"
+        assert np.array_equal(y, ys)
+    # the lanes whose a the kernel replaces by 1 (|a| > BIG, +-inf, NaN):
+    # the scalar kernel's values, and no flag (-inf * 0 would be invalid)
+    a = np.array([-np.inf, -np.inf, np.inf, 3e30, -3e30, np.nan, 2.0] * 3, dtype)
+    b = np.array([0.0, 2.0, 2.0, 0.5, 0.5, 0.0, np.nan] * 3, dtype)
+    with np.errstate(all="raise"):
+        y = pyactx.swiglu(a, b)
+        g = pyactx.glu(b, a)                   # glu gates its second operand
+    ref = pyactx.swiglu(a.astype(np.longdouble), b.astype(np.longdouble)).astype(dtype)
+    refg = pyactx.glu(b.astype(np.longdouble), a.astype(np.longdouble)).astype(dtype)
+    np.testing.assert_array_equal(y, ref)
+    np.testing.assert_array_equal(np.signbit(y), np.signbit(ref))
+    np.testing.assert_array_equal(g, refg)
