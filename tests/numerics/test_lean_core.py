@@ -158,3 +158,10 @@ def test_swiglu_tiny_a_and_special_values(dtype):
     np.testing.assert_array_equal(y, ref)
     np.testing.assert_array_equal(np.signbit(y), np.signbit(ref))
     np.testing.assert_array_equal(g, refg)
+    # a NaN gate comes back with its own sign (the scalar kernel that now
+    # recomputes those lanes negated it: -|b|)
+    for nan in (np.nan, -np.nan):
+        b = np.full(40, nan, dtype)
+        assert np.array_equal(np.signbit(pyactx.glu(np.full(40, 2.0, dtype), b)), np.signbit(b))
+        assert np.array_equal(np.signbit(pyactx.sigmoid(b)), np.signbit(b))
+        assert np.signbit(pyactx.sigmoid(np.longdouble(nan))) == np.signbit(nan)
