@@ -231,9 +231,6 @@ class Binary:
 
     def __post_init__(self):
         _check_family(self)
-        if self.nan_a_hard and set(self.simd) - set(self.vhard):
-            raise ValueError(f"{self.name}: nan_a_hard needs a hard-lane predicate "
-                             "for every vectorised dtype")
 
 
 @dataclass(frozen=True)
