@@ -222,12 +222,15 @@ class Binary:
     simd_grad: Tuple[str, ...] = ()
     vhard: Tuple[str, ...] = ()
     vhard_grad: Tuple[str, ...] = ()
-    #: the forward vector kernel's hard-lane predicate marks every lane whose
-    #: first input is NaN, so those lanes are recomputed by the scalar kernel
-    #: and the two-NaN wrapper (pyactx_nan2_*, csrc/loops/loops.inc) is needed
-    #: around that one only, not around the vector kernel (6 instructions a
-    #: vector saved; tools/generate_table.py, nan2_wrap)
-    nan_a_hard: bool = False
+    #: the forward (``nan2_hard``) or gradient (``nan2_hard_grad``) vector
+    #: kernel's hard-lane predicate marks every lane where both inputs are NaN
+    #: (glu, swiglu: every NaN a; glu': every NaN b), so those lanes are
+    #: recomputed by the scalar kernel and the two-NaN wrapper
+    #: (pyactx_nan2_*, csrc/loops/loops.inc) is needed around that one only,
+    #: not around the vector kernel (6 instructions a vector and output
+    #: saved; tools/generate_table.py, nan2_wrap)
+    nan2_hard: bool = False
+    nan2_hard_grad: bool = False
 
     def __post_init__(self):
         _check_family(self)
@@ -558,7 +561,7 @@ BINARY_TABLE: Tuple[Binary, ...] = (
     Binary(
         name="glu", family="gates", title="Gated linear unit gate", inputs=("a", "b"),
         simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64),
-        nan_a_hard=True,
+        nan2_hard=True, nan2_hard_grad=True,
         formula="a * sigmoid(b)", latex=r"a\,\sigma(b)",
         grad_formula="(sigmoid(b), a * sigmoid(b) * sigmoid(-b))",
         grad_latex=r"\left(\sigma(b),\;a\,\sigma(b)\sigma(-b)\right)", kind="gate",
@@ -566,7 +569,7 @@ BINARY_TABLE: Tuple[Binary, ...] = (
     Binary(
         name="swiglu", family="gates", title="SwiGLU gate", inputs=("a", "b"),
         simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64),
-        nan_a_hard=True,
+        nan2_hard=True, nan2_hard_grad=True,
         formula="silu(a) * b", latex=r"\operatorname{silu}(a)\,b",
         grad_formula="(silu_grad(a) * b, silu(a))",
         grad_latex=r"\left(\operatorname{silu}'(a)\,b,\;\operatorname{silu}(a)\right)", kind="gate",
@@ -574,7 +577,7 @@ BINARY_TABLE: Tuple[Binary, ...] = (
     Binary(
         name="geglu", family="gates", title="GEGLU gate", inputs=("a", "b"),
         simd=(F32, F64), vhard=(F32, F32_HARD_VIA_F64, F64), simd_grad=(F32, F64),
-        vhard_grad=(F32, F32_HARD_VIA_F64, F64),
+        vhard_grad=(F32, F32_HARD_VIA_F64, F64), nan2_hard_grad=True,
         formula="gelu(a) * b", latex=r"\operatorname{gelu}(a)\,b",
         grad_formula="(gelu_grad(a) * b, gelu(a))",
         grad_latex=r"\left(\operatorname{gelu}'(a)\,b,\;\operatorname{gelu}(a)\right)", kind="gate",

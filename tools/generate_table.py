@@ -187,18 +187,18 @@ def kernel_choice(n, simd, vhard, args, two_out, lines):
     return choice
 
 
-def nan2_wrap(n, choice, two_out, lines, nan_a_hard=False):
+def nan2_wrap(n, choice, two_out, lines, nan2_hard=False):
     """Wrap the float32 and float64 kernels of a two-input output n so that
     two NaN inputs give the first one, quieted (pyactx_nan2_*, loops.inc).
-    With nan_a_hard (spec: Binary.nan_a_hard) the hard-lane predicate marks
-    every NaN first input, the scalar kernel recomputes those lanes, and
-    only it is wrapped."""
+    With nan2_hard (spec: Binary.nan2_hard, nan2_hard_grad) the hard-lane
+    predicate marks every lane where both inputs are NaN, the scalar kernel
+    recomputes those lanes, and only it is wrapped."""
     for s, ty in (("f", "float"), ("d", "double")):
         kern, hard, slow, fb = choice[s]
-        if nan_a_hard and not fb:
-            raise ValueError(f"{n}: nan_a_hard without hard lanes for {ty}")
+        if nan2_hard and not fb:
+            raise ValueError(f"{n}: nan2_hard without hard lanes for {ty}")
         pairs = [(f"pyactx_{n}_nan2slow_{s}", slow)]
-        if not nan_a_hard:
+        if not nan2_hard:
             pairs.insert(0, (f"pyactx_{n}_nan2_{s}", kern))
         for wrapped, inner in pairs:
             if two_out:
@@ -208,7 +208,7 @@ def nan2_wrap(n, choice, two_out, lines, nan_a_hard=False):
             else:
                 lines += [f"PYACTX_VM_INLINE {ty} {wrapped}({ty} a, {ty} b)",
                           f"{{ return pyactx_nan2_{s}({inner}(a, b), a, b); }}"]
-        choice[s] = (kern if nan_a_hard else f"pyactx_{n}_nan2_{s}", hard,
+        choice[s] = (kern if nan2_hard else f"pyactx_{n}_nan2_{s}", hard,
                      f"pyactx_{n}_nan2slow_{s}", fb)
 
 
@@ -318,11 +318,11 @@ def render_loops():
     names = []
 
     def output(n, simd, vhard, args, shape, unit_param=False, stream="", tiled="",
-               nan_a_hard=False):
+               nan2_hard=False):
         lines.append(f"\n/* {n} */")
         choice = kernel_choice(n, simd, vhard, args, shape == "2_2", lines)
         if len(args) == 2:
-            nan2_wrap(n, choice, shape == "2_2", lines, nan_a_hard)
+            nan2_wrap(n, choice, shape == "2_2", lines, nan2_hard)
         wide = wide_wrap(n, choice, shape == "2_2", lines) if choice["f"][3] == 2 else None
         unit = unit_wrap(n, simd, vhard, lines) if unit_param else None
         emit_loops(n, choice, shape, lines, wide, unit, stream, tiled)
@@ -334,9 +334,9 @@ def render_loops():
         output(act.name + "_grad", act.simd_grad, act.vhard_grad, args, shape, act.unit_param,
                act.stream_grad, act.tiled_grad)
     for b in spec["BINARY_TABLE"]:
-        output(b.name, b.simd, b.vhard, ("a", "b"), "b2_1", nan_a_hard=b.nan_a_hard)
+        output(b.name, b.simd, b.vhard, ("a", "b"), "b2_1", nan2_hard=b.nan2_hard)
         output(b.name + "_grad", b.simd_grad, b.vhard_grad, ("a", "b"),
-               "2_2" if b.kind == "gate" else "b2_1")
+               "2_2" if b.kind == "gate" else "b2_1", nan2_hard=b.nan2_hard_grad)
     for g in spec["GUFUNC_TABLE"]:
         tmpl = ROW_TEMPLATES[ROW_KINDS[g.signature]]
         lines.append(f"\n/* {g.name} {g.signature} */")
