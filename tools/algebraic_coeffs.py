@@ -6,15 +6,17 @@ tools/vmath_coeffs.py).
     python tools/algebraic_coeffs.py survey     # error against degree
 
   tanhshrink  (x - tanh x) / x^3 = P(z), z = x^2 in [0, TS_C^2], relative
-              weight; P of degree 12 (double) / 6 (float), s0 (~1/3) carried as
-              head + tail (its rounding alone would be a 2^-53.4 offset).  Used for
-              |x| < TS_C, where x - tanh x cancels (|x| >= TS_C subtracts a
-              double-length tanh instead).
+              weight; P of degree 19 (double) / 9 (float), s0 = 1/3 carried as
+              head + tail (its rounding alone would be a 2^-53.4 offset), the
+              other coefficients rounded one at a time (fit_rounded).  Used for
+              |x| < TS_C, where x - tanh x cancels (above it the kernel adds
+              2e / (1 + e), e = e^-2|x|, to |x| - 1).
   tanhsq      (tanh^2 x / z - 1) / z = R(z), z = x^2 in [0, TSQ_C^2], weighted
               by 1/|R| (R's relative error enters tanh^2 x = z (1 + z R) at most
               |z R| / (1 + z R) < 0.58 times); R of degree 15 (double) / 7
-              (float).  tanhshrink'(x) = tanh^2 x for |x| < TSQ_C (above it,
-              1 - sech^2 x).
+              (float), r0 from that fit, the others rounded one at a time
+              against y's relative error.  tanhshrink'(x) = tanh^2 x for
+              |x| < TSQ_C (above it, 1 - sech^2 x).
 """
 import os
 import sys
@@ -22,11 +24,11 @@ import sys
 import mpmath as mp
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vmath_coeffs import emit, hexlit, log2err, remez, rnd  # noqa: E402
+from vmath_coeffs import hexlit, log2err, remez, rnd  # noqa: E402
 
 mp.mp.prec = 120
-TS_C = mp.mpf("0.625")
-DEGREES = {"double": 12, "float": 6}
+TS_C = mp.mpf("1.25")
+DEGREES = {"double": 19, "float": 9}
 TSQ_C = mp.mpf("0.9")
 TSQ_DEGREES = {"double": 15, "float": 7}
 TYPES = (("double", 53), ("float", 24))
@@ -41,9 +43,56 @@ def tanhshrink_g(z):
     return +v
 
 
-def tanhshrink_fit(deg):
-    basis = [(lambda z, j=j: z ** j) for j in range(deg + 1)]
-    return remez(tanhshrink_g, basis, lambda z: 1 / tanhshrink_g(z), 0, TS_C ** 2)
+def fit_rounded(f, weight, deg, bits, hi, head=()):
+    """Coefficients c_0..c_deg of sum c_j z^j ~ f(z) on [0, hi], rounded to
+    `bits` one at a time from the lowest up, the ones not yet rounded
+    refitted (minimax, `weight`) to what the rounded ones leave: rounding a
+    plain fit's coefficients costs far more than its minimax error (float
+    tanhshrink, degree 9: 2^-24.3 against 2^-29.4).  `head`: values already
+    fixed for c_0, ... (exact sums, e.g. a head + tail).  Returns (the
+    coefficients, the weighted error of the last refit)."""
+    fixed = list(head)
+    e = None
+    for k in range(len(fixed), deg + 1):
+        basis = [(lambda z, j=j: z ** j) for j in range(k, deg + 1)]
+
+        def rest(z, c=tuple(fixed)):
+            return f(z) - sum(cj * z ** j for j, cj in enumerate(c))
+        ck, e = remez(rest, basis, weight, 0, hi)
+        fixed.append(rnd(ck[0], bits))
+    return fixed, e
+
+
+def max_err(c, g, n=3000, lo=0):
+    """max over a grid of [0, hi] of |g(z, p(z))| (p: the polynomial with
+    coefficients c, exact evaluation)"""
+    e = 0
+    for i in range(lo, n + 1):
+        z = i * g.hi / n
+        e = max(e, abs(g(z, sum(cj * z ** j for j, cj in enumerate(c)))))
+    return e
+
+
+def tanhshrink_fit(deg, bits=None):
+    """P's fit; with `bits`: s0 = 1/3 as head + tail, the rest rounded one
+    at a time (fit_rounded), relative weight."""
+    hi = TS_C ** 2
+    if bits is None:
+        basis = [(lambda z, j=j: z ** j) for j in range(deg + 1)]
+        return remez(tanhshrink_g, basis, lambda z: 1 / tanhshrink_g(z), 0, hi)
+    third = mp.mpf(1) / 3
+    s0 = rnd(third, bits)
+    c, _ = fit_rounded(tanhshrink_g, lambda z: 1 / tanhshrink_g(z), deg, bits, hi,
+                       head=(s0 + rnd(third - s0, bits),))
+    c[0] = s0
+    return c, rnd(third - s0, bits)
+
+
+def tanhshrink_rel(z, p):
+    return p / tanhshrink_g(z) - 1
+
+
+tanhshrink_rel.hi = TS_C ** 2
 
 
 def tanhsq_r(z):
@@ -55,63 +104,34 @@ def tanhsq_r(z):
     return +v
 
 
+def tanhsq_weight(z):
+    """R's error enters y = z (1 + z R) relatively z / (1 + z R) times"""
+    return z / (1 + z * tanhsq_r(z))
+
+
 def tanhsq_fit(deg, bits=None):
-    """R's minimax fit of degree deg; with `bits`, rounded to that precision
-    one coefficient at a time from r0 up, each remaining one refitted to the
-    error of y = z (1 + z R) (weight z / (1 + z R)) after the roundings so
-    far: r0 = -2/3 alone rounds to 2^-26 relative, which the plain fit leaves
-    as ~0.6 u of tanh^2 at z = TSQ_C^2."""
+    """R's minimax fit of degree deg (weight 1/|R|); with `bits`, r0 from it
+    rounded, the others rounded one at a time (fit_rounded) against y's
+    relative error: r0 = -2/3 alone rounds to 2^-26 relative, which the
+    plain fit leaves as ~0.6 u of tanh^2 at z = TSQ_C^2."""
     basis = [(lambda z, j=j: z ** j) for j in range(deg + 1)]
     c, e = remez(tanhsq_r, basis, lambda z: 1 / abs(tanhsq_r(z)), 0, TSQ_C ** 2)
     if bits is None:
         return c, e
-    fixed = []
-    for k in range(deg + 1):
-        fixed.append(rnd(c[k], bits))
-        if k == deg:
-            break
-        basis = [(lambda z, j=j: z ** j) for j in range(k + 1, deg + 1)]
-
-        def rest(z, f=tuple(fixed)):
-            return tanhsq_r(z) - sum(cj * z ** j for j, cj in enumerate(f))
-
-        def weight(z):
-            return z / (1 + z * tanhsq_r(z))
-        ck, e = remez(rest, basis, weight, 0, TSQ_C ** 2)
-        c = fixed + list(ck)
-    return fixed, e
+    # r0 from this fit: y's weight vanishes at z = 0, where r0 is all of R
+    return fit_rounded(tanhsq_r, tanhsq_weight, deg, bits, TSQ_C ** 2, head=(rnd(c[0], bits),))
 
 
-def tanhsq_rounded_err(c, bits, n=3000):
-    """max relative error of z (1 + z R) with R's coefficients rounded to
-    `bits` (exact evaluation)."""
-    cr = [rnd(v, bits) for v in c]
-    e = 0
-    for i in range(1, n + 1):
-        z = TSQ_C ** 2 * i / n
-        r = tanhsq_r(z)
-        p = sum(cj * z ** j for j, cj in enumerate(cr))
-        e = max(e, abs(z * (p - r) / (1 + z * r)))
-    return e
+def tanhsq_rel(z, p):
+    return (p - tanhsq_r(z)) * tanhsq_weight(z)
 
 
-def rounded_err(c, bits, n=3000):
-    """max relative error of the fit with coefficients rounded to `bits`
-    (exact evaluation)."""
-    cr = [rnd(v, bits) for v in c]
-    cr[0] = rnd(c[0], bits) + rnd(c[0] - rnd(c[0], bits), bits)   # head + tail
-    e = 0
-    for i in range(n + 1):
-        z = TS_C ** 2 * i / n
-        g = tanhshrink_g(z)
-        p = sum(cj * z ** j for j, cj in enumerate(cr))
-        e = max(e, abs(p / g - 1))
-    return e
+tanhsq_rel.hi = TSQ_C ** 2
 
 
 def main(args):
     if args and args[0] == "survey":
-        for deg in range(3, 14):
+        for deg in range(3, 22):
             c, e = tanhshrink_fit(deg)
             print("tanhshrink", deg, log2err(e))
         for deg in range(4, 17):
@@ -119,17 +139,21 @@ def main(args):
             print("tanhsq", deg, log2err(e))
         return
     for tname, bits in TYPES:
-        c, e = tanhshrink_fit(DEGREES[tname])
-        print(f"tanhshrink, {tname}: |x| < {mp.nstr(TS_C, 6)}; "
-              f"rounded coefficients: 2^{log2err(rounded_err(c, bits))}")
-        emit("s", c, bits, e)
-        print(f"    const T s0l = C({hexlit(c[0] - rnd(c[0], bits), bits)});  /* tail of s0 */")
+        c, s0l = tanhshrink_fit(DEGREES[tname], bits)
+        c0 = [c[0] + s0l] + c[1:]
+        print(f"tanhshrink, {tname}: |x| < {mp.nstr(TS_C, 6)}; coefficients rounded one "
+              f"at a time and the rest refitted")
+        print(f"    /* relative error of P with these coefficients (s0 + s0l): "
+              f"2^{log2err(max_err(c0, tanhshrink_rel))} */")
+        for j, cj in enumerate(c):
+            print(f"    const T s{j} = C({hexlit(cj, bits)});")
+        print(f"    const T s0l = C({hexlit(s0l, bits)});  /* tail of s0 */")
     for tname, bits in TYPES:
         c, e = tanhsq_fit(TSQ_DEGREES[tname], bits)
         print(f"tanh^2, {tname}: |x| < {mp.nstr(TSQ_C, 6)}; coefficients rounded "
               f"one at a time and the rest refitted")
         print(f"    /* relative error of z (1 + z R) with these coefficients: "
-              f"2^{log2err(tanhsq_rounded_err(c, bits))} */")
+              f"2^{log2err(max_err(c, tanhsq_rel, lo=1))} */")
         for j, cj in enumerate(c):
             print(f"    const T r{j} = C({hexlit(cj, bits)});")
 

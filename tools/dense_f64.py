@@ -28,6 +28,7 @@ import numpy as np
 FUNCS = {
     "silu": (1, (None,)),
     "tanh": (1, (None,)),
+    "tanhshrink": (1, (None,)),
     "tanhshrink_grad": (1, (None,)),
     "swish": (1, (1.0, 1.7, 0.3)),
     "softplus": (1, (1.0, 1.7, 0.3)),
