@@ -49,50 +49,45 @@ def fit_rounded(f, weight, deg, bits, hi, head=()):
     refitted (minimax, `weight`) to what the rounded ones leave: rounding a
     plain fit's coefficients costs far more than its minimax error (float
     tanhshrink, degree 9: 2^-24.3 against 2^-29.4).  `head`: values already
-    fixed for c_0, ... (exact sums, e.g. a head + tail).  Returns (the
-    coefficients, the weighted error of the last refit)."""
+    fixed for c_0, ... (exact sums, e.g. a head + tail)."""
     fixed = list(head)
-    e = None
     for k in range(len(fixed), deg + 1):
         basis = [(lambda z, j=j: z ** j) for j in range(k, deg + 1)]
 
         def rest(z, c=tuple(fixed)):
             return f(z) - sum(cj * z ** j for j, cj in enumerate(c))
-        ck, e = remez(rest, basis, weight, 0, hi)
+        ck, _ = remez(rest, basis, weight, 0, hi)
         fixed.append(rnd(ck[0], bits))
-    return fixed, e
+    return fixed
 
 
-def max_err(c, g, n=3000, lo=0):
-    """max over a grid of [0, hi] of |g(z, p(z))| (p: the polynomial with
-    coefficients c, exact evaluation)"""
-    e = 0
-    for i in range(lo, n + 1):
-        z = i * g.hi / n
-        e = max(e, abs(g(z, sum(cj * z ** j for j, cj in enumerate(c)))))
-    return e
+def max_err(c, err, hi, n=3000, lo=0):
+    """max of |err(z, p(z))| over the grid z = i hi / n, i = lo..n (p: the
+    polynomial with coefficients c, evaluated exactly)"""
+    return max(abs(err(z, sum(cj * z ** j for j, cj in enumerate(c))))
+               for z in (i * hi / n for i in range(lo, n + 1)))
 
 
-def tanhshrink_fit(deg, bits=None):
-    """P's fit; with `bits`: s0 = 1/3 as head + tail, the rest rounded one
-    at a time (fit_rounded), relative weight."""
-    hi = TS_C ** 2
-    if bits is None:
-        basis = [(lambda z, j=j: z ** j) for j in range(deg + 1)]
-        return remez(tanhshrink_g, basis, lambda z: 1 / tanhshrink_g(z), 0, hi)
+def tanhshrink_fit(deg):
+    """P's minimax fit (relative weight), unrounded: (coefficients, error)"""
+    basis = [(lambda z, j=j: z ** j) for j in range(deg + 1)]
+    return remez(tanhshrink_g, basis, lambda z: 1 / tanhshrink_g(z), 0, TS_C ** 2)
+
+
+def tanhshrink_rounded(deg, bits):
+    """P's coefficients for the kernel: s0 = 1/3 as head + tail, the rest
+    rounded one at a time (fit_rounded), relative weight.  Returns (s0, s1,
+    ..., s_deg) and the tail s0l."""
     third = mp.mpf(1) / 3
     s0 = rnd(third, bits)
-    c, _ = fit_rounded(tanhshrink_g, lambda z: 1 / tanhshrink_g(z), deg, bits, hi,
-                       head=(s0 + rnd(third - s0, bits),))
-    c[0] = s0
-    return c, rnd(third - s0, bits)
+    s0l = rnd(third - s0, bits)
+    c = fit_rounded(tanhshrink_g, lambda z: 1 / tanhshrink_g(z), deg, bits, TS_C ** 2,
+                    head=(s0 + s0l,))
+    return [s0] + c[1:], s0l
 
 
 def tanhshrink_rel(z, p):
     return p / tanhshrink_g(z) - 1
-
-
-tanhshrink_rel.hi = TS_C ** 2
 
 
 def tanhsq_r(z):
@@ -109,24 +104,24 @@ def tanhsq_weight(z):
     return z / (1 + z * tanhsq_r(z))
 
 
-def tanhsq_fit(deg, bits=None):
-    """R's minimax fit of degree deg (weight 1/|R|); with `bits`, r0 from it
-    rounded, the others rounded one at a time (fit_rounded) against y's
-    relative error: r0 = -2/3 alone rounds to 2^-26 relative, which the
-    plain fit leaves as ~0.6 u of tanh^2 at z = TSQ_C^2."""
+def tanhsq_fit(deg):
+    """R's minimax fit (weight 1/|R|), unrounded: (coefficients, error)"""
     basis = [(lambda z, j=j: z ** j) for j in range(deg + 1)]
-    c, e = remez(tanhsq_r, basis, lambda z: 1 / abs(tanhsq_r(z)), 0, TSQ_C ** 2)
-    if bits is None:
-        return c, e
-    # r0 from this fit: y's weight vanishes at z = 0, where r0 is all of R
+    return remez(tanhsq_r, basis, lambda z: 1 / abs(tanhsq_r(z)), 0, TSQ_C ** 2)
+
+
+def tanhsq_rounded(deg, bits):
+    """R's coefficients for the kernel: r0 from tanhsq_fit, rounded (y's
+    weight vanishes at z = 0, where r0 is all of R), the others rounded one
+    at a time (fit_rounded) against y's relative error: r0 = -2/3 alone
+    rounds to 2^-26 relative, which rounding the plain fit's coefficients
+    leaves as ~0.6 u of tanh^2 at z = TSQ_C^2."""
+    c, _ = tanhsq_fit(deg)
     return fit_rounded(tanhsq_r, tanhsq_weight, deg, bits, TSQ_C ** 2, head=(rnd(c[0], bits),))
 
 
 def tanhsq_rel(z, p):
     return (p - tanhsq_r(z)) * tanhsq_weight(z)
-
-
-tanhsq_rel.hi = TSQ_C ** 2
 
 
 def main(args):
@@ -139,21 +134,22 @@ def main(args):
             print("tanhsq", deg, log2err(e))
         return
     for tname, bits in TYPES:
-        c, s0l = tanhshrink_fit(DEGREES[tname], bits)
-        c0 = [c[0] + s0l] + c[1:]
+        c, s0l = tanhshrink_rounded(DEGREES[tname], bits)
+        err = max_err([c[0] + s0l] + c[1:], tanhshrink_rel, TS_C ** 2)
         print(f"tanhshrink, {tname}: |x| < {mp.nstr(TS_C, 6)}; coefficients rounded one "
               f"at a time and the rest refitted")
         print(f"    /* relative error of P with these coefficients (s0 + s0l): "
-              f"2^{log2err(max_err(c0, tanhshrink_rel))} */")
+              f"2^{log2err(err)} */")
         for j, cj in enumerate(c):
             print(f"    const T s{j} = C({hexlit(cj, bits)});")
         print(f"    const T s0l = C({hexlit(s0l, bits)});  /* tail of s0 */")
     for tname, bits in TYPES:
-        c, e = tanhsq_fit(TSQ_DEGREES[tname], bits)
+        c = tanhsq_rounded(TSQ_DEGREES[tname], bits)
+        err = max_err(c, tanhsq_rel, TSQ_C ** 2, lo=1)
         print(f"tanh^2, {tname}: |x| < {mp.nstr(TSQ_C, 6)}; coefficients rounded "
               f"one at a time and the rest refitted")
         print(f"    /* relative error of z (1 + z R) with these coefficients: "
-              f"2^{log2err(max_err(c, tanhsq_rel, lo=1))} */")
+              f"2^{log2err(err)} */")
         for j, cj in enumerate(c):
             print(f"    const T r{j} = C({hexlit(cj, bits)});")
 

@@ -197,6 +197,10 @@ def nan2_wrap(n, choice, two_out, lines, nan2_hard=False):
         kern, hard, slow, fb = choice[s]
         if nan2_hard and not fb:
             raise ValueError(f"{n}: nan2_hard without hard lanes for {ty}")
+        if nan2_hard and fb == 2 and not choice["d"][3]:
+            # float32's hard lanes run the (unwrapped) float64 vector kernel
+            # first: its predicate must send them on to the scalar kernel
+            raise ValueError(f"{n}: nan2_hard with F32_HARD_VIA_F64 but no float64 hard lanes")
         pairs = [(f"pyactx_{n}_nan2slow_{s}", slow)]
         if not nan2_hard:
             pairs.insert(0, (f"pyactx_{n}_nan2_{s}", kern))

@@ -24,6 +24,28 @@ def test_generated_table_is_up_to_date():
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+def test_generator_refuses_nan2_hard_it_cannot_honour():
+    """Binary.nan2_hard[_grad] drops the two-NaN wrapper around a vector
+    kernel; the generator must refuse it where no predicate would send the
+    both-NaN lanes to the (wrapped) scalar kernel."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    try:
+        import generate_table as gt
+    finally:
+        sys.path.pop(0)
+    ok = {"f": ("kf", "hf", "sf", 1), "d": ("kd", "hd", "sd", 1)}
+    lines = []
+    gt.nan2_wrap("g", dict(ok), False, lines, nan2_hard=True)
+    assert not any("pyactx_g_nan2_f(" in ln or "pyactx_g_nan2_d(" in ln for ln in lines)
+    with pytest.raises(ValueError, match="without hard lanes for double"):
+        gt.nan2_wrap("g", {"f": ok["f"], "d": ("kd", "kd", "sd", 0)}, False, [], nan2_hard=True)
+    # float32's hard lanes through the float64 kernel (F32_HARD_VIA_F64),
+    # which has no hard lanes of its own to hand them on
+    with pytest.raises(ValueError, match="F32_HARD_VIA_F64"):
+        gt.nan2_wrap("g", {"f": ("kf", "hf", "sf", 2), "d": ("kd", "kd", "sd", 0)}, False, [],
+                     nan2_hard=True)
+
+
 def test_every_spec_entry_is_a_ufunc():
     for act in ACTS:
         for n in (act.name, act.name + "_grad"):
