@@ -232,7 +232,7 @@ class Binary:
     #: to the float64 vector kernel first (F32_HARD_VIA_F64: geglu'), the
     #: float64 predicate must mark them too.  Measured, AVX-512 loops:
     #: float32 glu 50 -> 42 vector instructions per 16 floats (with its
-    #: selects), glu' 52 -> 45, swiglu' 139 -> 113 (with its own selects)
+    #: selects), glu' 52 -> 45, swiglu' 139 -> 107 (with its own selects)
     nan2_hard: bool = False
     nan2_hard_grad: bool = False
 

@@ -3,13 +3,14 @@ e^x = 2^n (1 + q) rounded once, |x| clamped at K = 85 (float) / 707.5
 (double), x below the hard-lane start -- PYACTX_SW_TAIL: 85 / 700;
 celu': -84 alpha / -707 alpha -- to the scalar kernel): silu, swish,
 softplus, softplus', glu, glu', swiglu, elu', selu', celu'; float32
-tanh_grad (hard lanes |x| > 42.5); tanh (no hard lanes: |x| clamped at
-9.5 / 22).
+tanh_grad (hard lanes |x| > 42.5); tanh, tanhshrink and tanhshrink' (no
+hard lanes: |x| clamped at 9.5 / 22; the last two switch from a
+polynomial to the exponential at |x| = 1.25 / 0.9).
 
 The mpmath reference data holds few points near those boundaries, so here:
   - dense grids across each boundary, float32 and float64, where a lane
     switches between the vector core (just above) and the scalar kernel
-    (just below): each result within the 4-ULP contract of the long double
+    (just below), or between two branches of a vector kernel: each result within the 4-ULP contract of the long double
     kernel, no floating-point flag, the same bits in a strided call (which
     goes through the loop's other path);
   - a random float64 sample (tools/dense_f64.py, 2 * 10^4 points per
@@ -61,6 +62,12 @@ def _boundaries(name, p, dtype):
         # no longer exact from 8.3 / 18.4
         edges = [8.5, 9.5] if dtype == np.float32 else [18.5, 20.5, 22.0]
         return sorted(edges + [-e for e in edges])
+    if name in ("tanhshrink", "tanhshrink_grad"):
+        # tanh's clamp, and the switch from the polynomial in x^2 to the
+        # exponential (tanh.inc: PYACTX_TS_C, PYACTX_TSQ_C)
+        edges = [1.25 if name == "tanhshrink" else 0.9]
+        edges += [9.5] if dtype == np.float32 else [20.5, 22.0]
+        return sorted(edges + [-e for e in edges])
     if name == "celu_grad":
         k = 84.0 if dtype == np.float32 else 707.0
         return [-k * p]
@@ -73,7 +80,7 @@ CASES = [("silu", None), ("swish", 1.0), ("swish", 1.7), ("softplus", 1.0), ("so
          ("softplus_grad", 1.0), ("softplus_grad", 1.7), ("elu_grad", 1.0), ("elu_grad", 3.0),
          ("selu_grad", None), ("celu_grad", 1.0), ("celu_grad", 0.7), ("celu_grad", 3.0),
          ("glu", None), ("glu_grad", None), ("swiglu", None), ("tanh_grad", None),
-         ("tanh", None)]
+         ("tanh", None), ("tanhshrink", None), ("tanhshrink_grad", None)]
 
 
 def _call(name, dtype, x, p, rng):
