@@ -1,6 +1,6 @@
 """Coefficients of the vector kernels in csrc/include/pyactx/kernels/tanh.inc (tanhshrink
-and its derivative; reproducible; needs only mpmath; uses the Remez exchange of
-tools/vmath_coeffs.py).
+and its derivative) and sigmoid.inc (logit); reproducible; needs only mpmath; uses
+the Remez exchange of tools/vmath_coeffs.py.
 
     python tools/algebraic_coeffs.py            # every table
     python tools/algebraic_coeffs.py survey     # error against degree
@@ -17,6 +17,13 @@ tools/vmath_coeffs.py).
               (float), r0 from that fit, the others rounded one at a time
               against y's relative error.  tanhshrink'(x) = tanh^2 x for
               |x| < TSQ_C (above it, 1 - sech^2 x).
+  logit       (2 atanh(s) - 2 s) / s = R(z), z = s^2 in [0, LOGIT_Z], absolute
+              weight (s R is a relative correction of size R/2, as in
+              vmath_coeffs.py's log1p), R(0) = 0; degree 8 (double) / 3
+              (float), coefficients rounded one at a time.  |s| <= 0.2004:
+              the kernel reduces p / (1 - p) by 2^k, k rounded from the
+              difference of the bit patterns (Mitchell's log2, off by at
+              most 0.0861 per operand), so |log2 r| <= 1/2 + 0.0861.
 """
 import os
 import sys
@@ -31,7 +38,19 @@ TS_C = mp.mpf("1.25")
 DEGREES = {"double": 19, "float": 9}
 TSQ_C = mp.mpf("0.9")
 TSQ_DEGREES = {"double": 15, "float": 7}
+LOGIT_DEGREES = {"double": 8, "float": 3}
 TYPES = (("double", 53), ("float", 24))
+
+
+def logit_smax():
+    """|s| bound of the logit kernel: |log2 r| <= 1/2 + Mitchell's largest
+    error max(log2(1 + m) - m) (at m = 1/ln 2 - 1)"""
+    m = 1 / mp.log(2) - 1
+    r = mp.mpf(2) ** (mp.mpf(1) / 2 + mp.log(1 + m, 2) - m)
+    return (r - 1) / (r + 1)
+
+
+LOGIT_Z = mp.mpf("0.0403")   # > logit_smax()^2 = 0.040148
 
 
 def tanhshrink_g(z):
@@ -124,6 +143,20 @@ def tanhsq_rel(z, p):
     return (p - tanhsq_r(z)) * tanhsq_weight(z)
 
 
+def logit_r(z):
+    if z < mp.mpf(2) ** -40:
+        return 2 * z / 3 + 2 * z * z / 5
+    with mp.workprec(400):
+        s = mp.sqrt(z)
+        v = (2 * mp.atanh(s) - 2 * s) / s
+    return +v
+
+
+def logit_rounded(deg, bits):
+    """R's coefficients r1..r_deg (r0 = 0), rounded one at a time"""
+    return fit_rounded(logit_r, lambda z: 1, deg, bits, LOGIT_Z, head=(mp.mpf(0),))[1:]
+
+
 def main(args):
     if args and args[0] == "survey":
         for deg in range(3, 22):
@@ -133,6 +166,7 @@ def main(args):
             c, e = tanhsq_fit(deg)
             print("tanhsq", deg, log2err(e))
         return
+    assert logit_smax() ** 2 < LOGIT_Z
     for tname, bits in TYPES:
         c, s0l = tanhshrink_rounded(DEGREES[tname], bits)
         err = max_err([c[0] + s0l] + c[1:], tanhshrink_rel, TS_C ** 2)
@@ -151,6 +185,14 @@ def main(args):
         print(f"    /* relative error of z (1 + z R) with these coefficients: "
               f"2^{log2err(err)} */")
         for j, cj in enumerate(c):
+            print(f"    const T r{j} = C({hexlit(cj, bits)});")
+    for tname, bits in TYPES:
+        c = logit_rounded(LOGIT_DEGREES[tname], bits)
+        err = max_err([0] + c, lambda z, p: logit_r(z) - p, LOGIT_Z)
+        print(f"logit, {tname}: |s| <= {mp.nstr(logit_smax(), 6)}, z < {mp.nstr(LOGIT_Z, 6)}; "
+              f"coefficients rounded one at a time")
+        print(f"    /* absolute error of R with these coefficients: 2^{log2err(err)} */")
+        for j, cj in enumerate(c, 1):
             print(f"    const T r{j} = C({hexlit(cj, bits)});")
 
 

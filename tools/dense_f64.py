@@ -1,4 +1,5 @@
-"""float64 kernels on the lean exponential core, against the long double kernels.
+"""float64 vector kernels (those on the lean exponential core, and logit), against the
+long double kernels.
 
     python tools/dense_f64.py [--n 2000000] [--dispatch avx512,avx2,baseline]
 
@@ -14,6 +15,7 @@ float64 ULPs of the long double kernel's value, per function and
 instruction-set path.  The long double kernels are within a few ULP of a
 64-bit significand (test_accuracy checks them against mpmath), 2^-11 of a
 float64 ULP, so they stand in for the exact value.  Needs x87 long double.
+logit takes p = 1 / (1 + e^-x) of the same sample instead (see UNIT).
 
 The README's float64 figures for these functions came from --n 2000000
 (10^7 points); tests/numerics/test_lean_core.py runs a 2 * 10^4 sample.
@@ -39,7 +41,21 @@ FUNCS = {
     "elu_grad": (1, (1.0, 0.7, 3.0)),
     "selu_grad": (1, (None,)),
     "celu_grad": (1, (1.0, 0.7, 3.0)),
+    "logit": (1, (None,)),
 }
+
+#: functions of a probability: the sample's x becomes p = 1 / (1 + e^-x)
+#: (long double, rounded to float64), which covers (0, 1) with its tails at
+#: both ends (p down to e^-800, 1 - p down to 2^-53) and the middle densely;
+#: p that round to 0 or 1 (hard lanes that raise divide-by-zero) are dropped
+UNIT = {"logit"}
+
+
+def to_unit(x):
+    ld = np.asarray(x, np.longdouble)
+    with np.errstate(over="ignore"):
+        p = (1 / (1 + np.exp(-ld))).astype(np.float64)
+    return p[(p > 0) & (p < 1)]
 
 
 def sample(n, seed=1):
@@ -70,6 +86,8 @@ def worst(name, x, b):
     import pyactx
     f = getattr(pyactx, name)
     arity, params = FUNCS[name]
+    if name in UNIT:
+        x = to_unit(x)
     out = {}
     for p in params:
         args = (x, b) if arity == 2 else ((x,) if p is None else (x, p))

@@ -5,7 +5,9 @@ celu': -84 alpha / -707 alpha -- to the scalar kernel): silu, swish,
 softplus, softplus', glu, glu', swiglu, elu', selu', celu'; float32
 tanh_grad (hard lanes |x| > 42.5); tanh, tanhshrink and tanhshrink' (no
 hard lanes: |x| clamped at 9.5 / 22; the last two switch from a
-polynomial to the exponential at |x| = 1.25 / 0.9).
+polynomial to the exponential at |x| = 1.25 / 0.9).  Also logit, whose
+kernel (sigmoid.inc) reduces p / (1 - p) by a power of two read off the
+bit patterns.
 
 The mpmath reference data holds few points near those boundaries, so here:
   - dense grids across each boundary, float32 and float64, where a lane
@@ -14,7 +16,7 @@ The mpmath reference data holds few points near those boundaries, so here:
     kernel, no floating-point flag, the same bits in a strided call (which
     goes through the loop's other path);
   - a random float64 sample (tools/dense_f64.py, 2 * 10^4 points per
-    function and parameter; the tool's default 10^7 gave the README's
+    function and parameter, logit's mapped into (0, 1); the tool's default 10^7 gave the README's
     figures);
   - swiglu's other hard lanes (a tiny nonzero a times a huge b) and the
     special values whose a the gates' kernels replace before the quotient.
@@ -172,3 +174,35 @@ def test_swiglu_tiny_a_and_special_values(dtype):
         assert np.array_equal(np.signbit(pyactx.glu(np.full(40, 2.0, dtype), b)), np.signbit(b))
         assert np.array_equal(np.signbit(pyactx.sigmoid(b)), np.signbit(b))
         assert np.signbit(pyactx.sigmoid(np.longdouble(nan))) == np.signbit(nan)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_logit_across_its_reduction_and_hard_lanes(dtype):
+    # logit's vector kernel (sigmoid.inc) writes p / (1 - p) = 2^k r with k
+    # rounded from the difference of the bit patterns of p and 1 - p, so k
+    # steps where those patterns' difference crosses a half exponent, and
+    # the smallest normal p and the p just below 1 border the hard lanes.
+    # Every representable p around each of those, and a grid over the middle
+    # (k = 0, +-1, where the result is smallest and cancels most).
+    itype = np.int32 if dtype == np.float32 else np.int64
+    fi = np.finfo(dtype)
+    x = np.linspace(0.001, 0.999, 40_001).astype(dtype)
+    # the first p above each k step, found on the grid, and the edges
+    E = (x.view(itype) - (1 - x).view(itype) + (1 << (fi.nmant - 1))) >> fi.nmant
+    steps = x[1:][np.diff(E) != 0]
+    assert len(steps) >= 12                      # k from -9 to 9 on [0.001, 0.999]
+    edges = np.concatenate([steps, np.array([fi.smallest_normal, 0.5, 1.0 / 3, 2.0 / 3], dtype)])
+    near = (edges.view(itype)[:, None] + np.arange(-1500, 1501, dtype=itype)).ravel().view(dtype)
+    ones = (np.array(1.0, dtype).view(itype) - np.arange(1, 3001, dtype=itype)).view(dtype)
+    p = np.concatenate([x, near, ones])
+    p = p[(p >= fi.smallest_normal) & (p < 1)]
+    with np.errstate(all="raise"):
+        y = pyactx.logit(p)
+        ys = pyactx.logit(np.repeat(p, 2)[::2])
+    ref = pyactx.logit(p.astype(np.longdouble))
+    err = _err(y, ref, dtype)
+    i = int(np.argmax(err))
+    assert err[i] <= BAR, f"logit {fi.dtype}: {err[i]:.2f} ULP at p = {p[i]!r}"
+    assert np.array_equal(y, ys)
+    assert np.array_equal(pyactx.logit(np.array([0.5] * 33, dtype)), np.zeros(33, dtype))
+    assert not np.signbit(pyactx.logit(np.array([0.5] * 33, dtype))).any()
