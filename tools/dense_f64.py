@@ -46,8 +46,9 @@ FUNCS = {
 
 #: functions of a probability: the sample's x becomes p = 1 / (1 + e^-x)
 #: (long double, rounded to float64), which covers (0, 1) with its tails at
-#: both ends (p down to e^-800, 1 - p down to 2^-53) and the middle densely;
-#: p that round to 0 or 1 (hard lanes that raise divide-by-zero) are dropped
+#: both ends (p down into the subnormals, which are hard lanes, 1 - p down
+#: to 2^-53) and the middle densely; p that round to 0 or 1 (hard lanes
+#: that raise divide-by-zero) are dropped
 UNIT = {"logit"}
 
 

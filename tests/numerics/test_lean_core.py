@@ -16,8 +16,8 @@ The mpmath reference data holds few points near those boundaries, so here:
     kernel, no floating-point flag, the same bits in a strided call (which
     goes through the loop's other path);
   - a random float64 sample (tools/dense_f64.py, 2 * 10^4 points per
-    function and parameter, logit's mapped into (0, 1); the tool's default 10^7 gave the README's
-    figures);
+    function and parameter, logit's mapped into (0, 1); the tool's default
+    10^7 gave the README's figures);
   - swiglu's other hard lanes (a tiny nonzero a times a huge b) and the
     special values whose a the gates' kernels replace before the quotient.
 The long double kernels stand in for the exact value (test_accuracy checks
@@ -182,15 +182,16 @@ def test_logit_across_its_reduction_and_hard_lanes(dtype):
     # rounded from the difference of the bit patterns of p and 1 - p, so k
     # steps where those patterns' difference crosses a half exponent, and
     # the smallest normal p and the p just below 1 border the hard lanes.
-    # Every representable p around each of those, and a grid over the middle
-    # (k = 0, +-1, where the result is smallest and cancels most).
+    # The 1500 representable p on each side of each of those, and a grid
+    # over [0.001, 0.999] (k = 0, +-1 in the middle, where the result is
+    # smallest and k ln 2 + 2 atanh(s) cancels most).
     itype = np.int32 if dtype == np.float32 else np.int64
     fi = np.finfo(dtype)
     x = np.linspace(0.001, 0.999, 40_001).astype(dtype)
     # the first p above each k step, found on the grid, and the edges
     E = (x.view(itype) - (1 - x).view(itype) + (1 << (fi.nmant - 1))) >> fi.nmant
     steps = x[1:][np.diff(E) != 0]
-    assert len(steps) >= 12                      # k from -9 to 9 on [0.001, 0.999]
+    assert len(steps) >= 19                      # k from -10 to 10 on [0.001, 0.999]
     edges = np.concatenate([steps, np.array([fi.smallest_normal, 0.5, 1.0 / 3, 2.0 / 3], dtype)])
     near = (edges.view(itype)[:, None] + np.arange(-1500, 1501, dtype=itype)).ravel().view(dtype)
     ones = (np.array(1.0, dtype).view(itype) - np.arange(1, 3001, dtype=itype)).view(dtype)
