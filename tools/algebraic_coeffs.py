@@ -31,7 +31,7 @@ import sys
 import mpmath as mp
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vmath_coeffs import hexlit, log2err, remez, rnd  # noqa: E402
+from vmath_coeffs import atanh_r, hexlit, log2err, remez, rnd  # noqa: E402
 
 mp.mp.prec = 120
 TS_C = mp.mpf("1.25")
@@ -143,18 +143,10 @@ def tanhsq_rel(z, p):
     return (p - tanhsq_r(z)) * tanhsq_weight(z)
 
 
-def logit_r(z):
-    if z < mp.mpf(2) ** -40:
-        return 2 * z / 3 + 2 * z * z / 5
-    with mp.workprec(400):
-        s = mp.sqrt(z)
-        v = (2 * mp.atanh(s) - 2 * s) / s
-    return +v
-
-
 def logit_rounded(deg, bits):
-    """R's coefficients r1..r_deg (r0 = 0), rounded one at a time"""
-    return fit_rounded(logit_r, lambda z: 1, deg, bits, LOGIT_Z, head=(mp.mpf(0),))[1:]
+    """R's coefficients r1..r_deg (r0 = 0; R = vmath_coeffs.atanh_r, fitted
+    on logit's wider |s|), rounded one at a time"""
+    return fit_rounded(atanh_r, lambda z: 1, deg, bits, LOGIT_Z, head=(mp.mpf(0),))[1:]
 
 
 def main(args):
@@ -188,7 +180,7 @@ def main(args):
             print(f"    const T r{j} = C({hexlit(cj, bits)});")
     for tname, bits in TYPES:
         c = logit_rounded(LOGIT_DEGREES[tname], bits)
-        err = max_err([0] + c, lambda z, p: logit_r(z) - p, LOGIT_Z)
+        err = max_err([0] + c, lambda z, p: atanh_r(z) - p, LOGIT_Z)
         print(f"logit, {tname}: |s| <= {mp.nstr(logit_smax(), 6)}, z < {mp.nstr(LOGIT_Z, 6)}; "
               f"coefficients rounded one at a time")
         print(f"    /* absolute error of R with these coefficients: 2^{log2err(err)} */")

@@ -165,17 +165,20 @@ def exp_fit(deg, rmax):
     return remez(f, basis, w, -rmax, rmax)
 
 
+def atanh_r(z):
+    """(2 atanh(s) - 2 s)/s as a function of z = s^2: the R of log1p's core
+    (here) and of logit's kernel (tools/algebraic_coeffs.py)"""
+    if z < mp.mpf(2) ** -40:
+        return 2 * z / 3 + 2 * z * z / 5
+    s = mp.sqrt(z)
+    return (2 * mp.atanh(s) - 2 * s) / s
+
+
 def log1p_fit(deg):
     """R(z) = sum_{k=1..deg} c_k z^k  ~  (2 atanh(s) - 2 s)/s, z = s^2."""
     smax = 3 - 2 * mp.sqrt(2)
-
-    def f(z):
-        if z < mp.mpf(2) ** -40:
-            return 2 * z / 3 + 2 * z * z / 5
-        s = mp.sqrt(z)
-        return (2 * mp.atanh(s) - 2 * s) / s
     basis = [(lambda k: (lambda z: z ** k))(k) for k in range(1, deg + 1)]
-    return remez(f, basis, lambda z: mp.mpf(1), 0, smax * smax * (1 + mp.mpf(2) ** -20))
+    return remez(atanh_r, basis, lambda z: mp.mpf(1), 0, smax * smax * (1 + mp.mpf(2) ** -20))
 
 
 def erfc_F(K):
