@@ -3,6 +3,12 @@
 
     python tools/gelu_v_coeffs.py
 
+The float32 kernels of gelu and gelu' in float arithmetic (gvf_parts) write
+erfc(a) = e^(-a^2) H(q) / (a + 1), q = (a - 1)/(a + 1), with H a minimax
+polynomial (relative weight, vmath_coeffs.remez) whose coefficients are
+rounded to float; its error after rounding and the Horner condition
+sum |h_j q^j| / H are printed with it.
+
 The derivatives gelu_grad and gelu_tanh_grad have an interior root near
 x = -0.75 where the two terms of their definitions cancel.  Around it the
 kernels evaluate
@@ -25,7 +31,13 @@ bits), and the fit's relative error before rounding.  The constant terms q0,
 r0 also get a tail (q0l, r0l): the kernels add them in the double-T last
 Horner step, since rounding q0 alone would cost up to half an ULP.
 """
+import os
+import sys
+
 import mpmath as mp
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vmath_coeffs import remez  # noqa: E402
 
 mp.mp.dps = 60
 
@@ -86,6 +98,32 @@ def fit(f, root, a, b, c, n, scale=None):
     return co, rel, cond
 
 
+#: float32 gelu, gelu' in float arithmetic (gvf_parts): |x| <= XMAX = 14.75
+GVF_XMAX = mp.mpf("14.75")
+
+
+def gvf_h(q):
+    """H(q) = (a + 1) e^(a^2) erfc(a), a = (1 + q)/(1 - q)"""
+    a = (1 + q) / (1 - q)
+    return (a + 1) * mp.erfc(a) * mp.exp(a * a)
+
+
+def gvf_h_fit(deg=12):
+    """H's minimax fit on q in [-1, q(XMAX/sqrt 2)], relative weight, the
+    coefficients rounded to float; returns (coefficients, fit error, error
+    after rounding, Horner condition)."""
+    with mp.workprec(120):
+        a_max = GVF_XMAX / mp.sqrt(2)
+        q_max = (a_max - 1) / (a_max + 1)
+        basis = [(lambda q, j=j: q ** j) for j in range(deg + 1)]
+        co, err = remez(gvf_h, basis, lambda q: 1 / gvf_h(q), -1, q_max, grid=1500)
+        cr = [rnd(c, 24) for c in co]
+        qs = mp.linspace(-1, q_max, 3000)
+        rerr = max(abs(mp.polyval(cr[::-1], q) / gvf_h(q) - 1) for q in qs)
+        cond = max(sum(abs(cj * q ** j) for j, cj in enumerate(cr)) / gvf_h(q) for q in qs[::10])
+        return cr, err, rerr, cond
+
+
 def main():
     x0 = mp.findroot(gelu_grad, -0.75)
     x1 = mp.findroot(gelu_tanh_grad_inner, -0.75)
@@ -125,6 +163,19 @@ def main():
                         scale=lambda x: mp.exp(x * x / 2))
     print(f"    /* Q: degree 10, relative error 2^{float(mp.log(rel, 2)):.1f} */")
     print("    " + ",\n    ".join(f"q{j} = {chex(cj, 53)}" for j, cj in enumerate(co)))
+    # float32 gelu and gelu' in float arithmetic (gelu.inc, gvf_parts): H,
+    # and gelu''s root polynomial Q of degree 9 with q0 as head + tail
+    print("/* ---- float32 in float (gvf_parts, gelu_grad_v) ---- */")
+    cr, err, rerr, cond = gvf_h_fit()
+    print(f"    /* H: degree 12, relative error 2^{float(mp.log(abs(err), 2)):.1f}, "
+          f"2^{float(mp.log(rerr, 2)):.1f} with float coefficients, "
+          f"Horner condition {float(cond):.2f} */")
+    print("    " + ",\n    ".join(f"h{j} = C({chex(cj, 24)})" for j, cj in enumerate(cr)))
+    co, rel, cond = fit(gelu_grad, x0, mp.mpf(-2.25), mp.mpf(-0.25), mp.mpf(-1.25), 10,
+                        scale=lambda x: mp.exp(x * x / 2))
+    print(f"    /* Q: degree 9, relative error 2^{float(mp.log(rel, 2)):.1f} */")
+    print("    " + ",\n    ".join(f"q{j} = C({chex(cj, 24)})" for j, cj in enumerate(co))
+          + f",\n    q0l = C({chex(co[0] - rnd(co[0], 24), 24)})")
 
 
 if __name__ == "__main__":

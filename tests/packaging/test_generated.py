@@ -43,5 +43,25 @@ def test_readme_accuracy_table_is_what_the_kernels_measure():
     r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "accuracy_report.py"), "--path", path],
                        cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert r.stdout.strip() == block.strip(), (
-        "README.md's accuracy table is stale; run `python tools/accuracy_report.py --readme`")
+    # Every column is pyactx's own arithmetic, the same bits on every x86
+    # CPU, but the long double kernels' libm (expl, log1pl, ...), whose x87
+    # transcendental instructions round differently on AMD and Intel cores:
+    # celu_grad's long double maximum is 0.78 ULP on the Intel Xeon and 0.73
+    # on the AMD EPYC of this project's sessions, same code, same data.  So
+    # that column, and the long double figure of the last line, may differ
+    # by up to 0.1 ULP; everything else must match exactly.
+    got, want = r.stdout.strip().splitlines(), block.strip().splitlines()
+    stale = "README.md's accuracy table is stale; run `python tools/accuracy_report.py --readme`"
+    assert len(got) == len(want), stale
+    for g, w in zip(got, want):
+        if g == w:
+            continue
+        if g.startswith("| `"):
+            gc, wc = g.split("|"), w.split("|")
+            ld = 4                              # | output | float64 | float32 | longdouble |
+            assert len(gc) == len(wc) and gc[:ld] + gc[ld + 1:] == wc[:ld] + wc[ld + 1:], (stale, g, w)
+            assert abs(float(gc[ld]) - float(wc[ld])) <= 0.1, (stale, g, w)
+        else:
+            pat = re.compile(r"longdouble ([0-9.]+) ULP")
+            assert pat.sub("", g) == pat.sub("", w), (stale, g, w)
+            assert abs(float(pat.search(g).group(1)) - float(pat.search(w).group(1))) <= 0.1, (stale, g, w)
