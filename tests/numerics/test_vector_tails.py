@@ -28,6 +28,15 @@ TAILS += [(f, "float32", r) for f in ("gelu_tanh", "gelu_tanh_grad") for r in ((
 TAILS += [(f, "float64", r) for f in ("gelu_tanh", "gelu_tanh_grad") for r in ((-23.0, -16.0), (16.0, 23.0))]
 
 
+#: float32 gelu and gelu' compute in float arithmetic (kernels/gelu.inc,
+#: gvf_parts; see test_float32_gelu_across_its_switches below): their bars
+#: are the largest errors measured over every float32 (tools/exhaustive_f32.py:
+#: gelu 2.52 / 2.52 / 2.70, gelu' 2.60 / 2.60 / 3.38 on the AVX-512 / AVX2 /
+#: SSE2 paths) rounded up, here and in the tail test; the other kernels of
+#: the family compute in double-T or double arithmetic, within 2.0
+GVF_BAR = {"gelu": 2.75, "gelu_grad": 3.4}
+
+
 def _hi_lo(ref):
     """A long double reference as U.ulp_error takes it: hi, its float64
     rounding, and lo = (ref - hi) in units of hi's float64 ULP."""
@@ -59,10 +68,7 @@ def test_tail_against_the_long_double_kernel(name, dtype, rng):
 # -13.9 (gelu'), formed by one rounding (gvf_down64), and round to -0 below
 # -14.6.  The 1500 floats on each side of each of those points (both signs
 # of 0 and of the smallest normal), a grid over [-15, 9], and the special
-# values.  The bars are the largest errors measured over every float32
-# (tools/exhaustive_f32.py: gelu 2.52 / 2.52 / 2.70, gelu' 2.60 / 2.60 / 3.38
-# on the AVX-512 / AVX2 / SSE2 paths) rounded up; the tail test above takes 2.0 for the other kernels.
-GVF_BAR = {"gelu": 2.75, "gelu_grad": 3.4}
+# values, against the bars GVF_BAR above.
 GVF_EDGES = [0.0, -0.0, 2.0 ** -126, -2.0 ** -126, 0.25, -0.25, -2.25, -0.75179, 8.0,
              -13.1, -13.9, -14.625, -14.75, 14.75]
 
