@@ -7,7 +7,10 @@ tanh_grad (hard lanes |x| > 42.5); tanh, tanhshrink and tanhshrink' (no
 hard lanes: |x| clamped at 9.5 / 22; the last two switch from a
 polynomial to the exponential at |x| = 1.25 / 0.9).  Also logit, whose
 kernel (sigmoid.inc) reduces p / (1 - p) by a power of two read off the
-bit patterns.
+bit patterns, and binary_cross_entropy_grad (sigmoid.inc, bv_bce_grad: the
+lean core with the reduced argument's rounding error carried; float64 hard
+lanes past |x| = 700, its e^-|x| tail dropped past 300), next to its root
+sigmoid(x) = t at every cancellation factor.
 
 The mpmath reference data holds few points near those boundaries, so here:
   - dense grids across each boundary, float32 and float64, where a lane
@@ -207,3 +210,78 @@ def test_logit_across_its_reduction_and_hard_lanes(dtype):
     assert np.array_equal(y, ys)
     assert np.array_equal(pyactx.logit(np.array([0.5] * 33, dtype)), np.zeros(33, dtype))
     assert not np.signbit(pyactx.logit(np.array([0.5] * 33, dtype))).any()
+
+
+#: binary_cross_entropy_grad's largest error on the points below, measured on
+#: every path and rounded up (kernels/sigmoid.inc, bv_bce_grad: float32 is
+#: computed in double and rounded once, 0.60; float64 1.68, at x = -300 - 7e-11
+#: where e's tail is dropped -- the kernel it replaced: float32 1.93 at kappa
+#: 1.7e9, float64 1.34)
+BCE_BAR = {"float32": 0.65, "float64": 1.75}
+
+
+def _bce_points(dtype, rng):
+    """x across the kernel's switches, each with a t: next to the root
+    sigmoid(x) = t at every cancellation factor kappa from 1 to ~2^52, or
+    one of the special targets"""
+    itype = np.int32 if dtype == np.float32 else np.int64
+    # float64: e^-|x| drops below 2^-53 at 36.7 (1 + e rounds to 1), the
+    # far lanes start at 300, the hard lanes at 700; float32 clamps |x| at
+    # 112 and its results underflow past 104
+    edges = [36.7, 104.0, 112.0] if dtype == np.float32 else [36.7, 300.0, 700.0]
+    near = [(np.array(s * e, dtype).view(itype) + np.arange(-1500, 1501, dtype=itype)).view(dtype)
+            for e in edges for s in (1, -1)]
+    grid = np.linspace(-40, 40, 40_001).astype(dtype)
+    x = np.concatenate([grid] + near)
+    s = pyactx.sigmoid(x.astype(np.longdouble))
+    delta = rng.choice([-1.0, 1.0], x.size) * 2.0 ** -rng.uniform(0, 52, x.size)
+    t = (s * (1 + delta)).astype(dtype)
+    tiny = 2.0 ** (-140 if dtype == np.float32 else -299)
+    special = np.array([0.0, 1.0, 0.5, 0.25, -0.5, 2.0, tiny, tiny / 4, 2.0 ** 59, 2.0 ** 60, 1e30,
+                        np.inf, -np.inf, np.nan], dtype)
+    pick = rng.random(x.size) < 0.3
+    t[pick] = rng.choice(special, int(pick.sum()))
+    # every special target with the special x and a few others
+    xs = np.array([0.0, -0.0, 0.7, -0.7, 5.0, -5.0, 350.0, -350.0, 710.0, -710.0, np.inf, -np.inf,
+                   np.nan], dtype)
+    X, T = np.meshgrid(xs, special)
+    # (+-inf, +-inf) is inf - inf for the scalar kernels (invalid, NaN)
+    keep = ~(np.isinf(X) & np.isinf(T))
+    X, T = X[keep], T[keep]
+    # only the results that are not subnormal: a subnormal result raises
+    # underflow, rightly (float64: sigmoid(x) - t with t that close to
+    # sigmoid(x) > 2^-1010 does not occur above)
+    return np.concatenate([x, X.ravel()]), np.concatenate([t, T.ravel()])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_binary_cross_entropy_grad_next_to_its_root_and_across_its_switches(dtype):
+    x, t = _bce_points(dtype, np.random.default_rng(11))
+    with np.errstate(all="raise"):
+        y = pyactx.binary_cross_entropy_grad(x, t)
+        ys = pyactx.binary_cross_entropy_grad(np.repeat(x, 2)[::2], np.repeat(t, 2)[::2])
+    xl, tl = x.astype(np.longdouble), t.astype(np.longdouble)
+    with np.errstate(all="ignore"):
+        ref = pyactx.binary_cross_entropy_grad(xl, tl)
+        S = pyactx.sigmoid(xl) + np.abs(tl)
+        kappa = S / np.abs(ref)
+    # ULPs of the exact value, or of the term scale S past the suite's
+    # kappa limit (test_accuracy: 4 2^(53 - p))
+    fin = np.isfinite(ref) & np.isfinite(S)
+    limit = 4.0 * 2.0 ** (53 - (24 if dtype == np.float32 else 53))
+    unit = np.where(kappa > limit, S, ref)
+    e = U.ulp_exponent(np.where(fin, unit, 0).astype(np.float64), dtype)
+    with np.errstate(all="ignore"):
+        err = np.where(fin, np.abs(y.astype(np.longdouble) - ref) / np.ldexp(np.longdouble(1), e), 0)
+    bar = BCE_BAR[np.dtype(dtype).name]
+    i = int(np.argmax(err))
+    assert err[i] <= bar, (f"{np.dtype(dtype)}: {err[i]:.2f} ULP at x = {x[i]!r}, t = {t[i]!r} "
+                           f"(kappa {kappa[i]:.3g})")
+    # the infinities and NaN where the long double kernel has them (its
+    # inf - inf cases included), and the sign of every zero
+    same = ~fin
+    np.testing.assert_array_equal(np.isnan(y[same]), np.isnan(ref[same]))
+    np.testing.assert_array_equal(y[same & ~np.isnan(y)], ref[same & ~np.isnan(y)].astype(dtype))
+    z = fin & (ref.astype(dtype) == 0)
+    np.testing.assert_array_equal(np.signbit(y[z]), np.signbit(ref[z].astype(dtype)))
+    np.testing.assert_array_equal(y.view(np.uint8), ys.view(np.uint8))
