@@ -25,7 +25,9 @@ Bounds (``BOUND``):
   i.e. 2^-40 float16 / 2^-27 float32 ULP) and rounded once, so they are
   within 0.5 ULP of exact plus that.  The Jacobian keeps y_j in its own
   first two rows as the bits of a float32 (float16 case) or of a float64
-  (float32 case): 2^-13 float16 ULP at most.  Bound: 0.51 ULP.
+  (float32 case): 2^-13 float16 ULP at most; float32 rows of up to 1024
+  entries take y and the diagonal in plain double (kernels/softmax.inc,
+  v_jacobian): a few 2^-53 each, 2^-26 float32 ULP.  Bound: 0.51 ULP.
 * float32 rows of up to 4096 entries (the scratch) of softmax,
   cross_entropy_grad, log_softmax, logsumexp and cross_entropy take their
   exponentials and sum in float arithmetic (kernels/softmax.inc, f_sums:
