@@ -6,7 +6,8 @@ long double kernels.
 The float64 vector kernels of silu, tanh, swish, softplus, softplus', glu,
 glu', swiglu, elu', selu' and celu' run on the lean core of kernels/vmath.inc
 (swf_expn: e^x = 2^n (1 + q) rounded once, |x| clamped at 707.5, x below
-the hard-lane start to the scalar kernel).  float64 has too many inputs to
+the hard-lane start to the scalar kernel); those of gelu, gelu', geglu and
+geglu' on the erfc core (vm_erfc_G) and the double-T exponential.  float64 has too many inputs to
 try them all, so this draws 5 n of them per function -- N(0, 3^2), uniform
 on [-40, 40], [-800, 800] and [-3, 1], and signed log-uniform magnitudes
 e^[-40, 7] (the gates' second operand from a similar mix) -- at several
@@ -42,6 +43,11 @@ FUNCS = {
     "selu_grad": (1, (None,)),
     "celu_grad": (1, (1.0, 0.7, 3.0)),
     "logit": (1, (None,)),
+    # on the erfc core (vm_erfc_G) and the double-T exponential
+    "gelu": (1, (None,)),
+    "gelu_grad": (1, (None,)),
+    "geglu": (2, (None,)),
+    "geglu_grad": (2, (None,)),
 }
 
 #: functions of a probability: the sample's x becomes p = 1 / (1 + e^-x)
