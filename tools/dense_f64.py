@@ -7,8 +7,8 @@ The float64 vector kernels of silu, tanh, swish, softplus, softplus', glu,
 glu', swiglu, elu', selu' and celu' run on the lean core of kernels/vmath.inc
 (swf_expn: e^x = 2^n (1 + q) rounded once, |x| clamped at 707.5, x below
 the hard-lane start to the scalar kernel); those of gelu, gelu', geglu and
-geglu' on the erfc core (vm_erfc_G) and the double-T exponential.  float64 has too many inputs to
-try them all, so this draws 5 n of them per function -- N(0, 3^2), uniform
+geglu' on the erfc core (vm_erfc_G) and the double-T exponential.  float64
+has too many inputs to try them all, so this draws 5 n of them per function -- N(0, 3^2), uniform
 on [-40, 40], [-800, 800] and [-3, 1], and signed log-uniform magnitudes
 e^[-40, 7] (the gates' second operand from a similar mix) -- at several
 values of the parameter (beta, alpha), and reports the largest error in
