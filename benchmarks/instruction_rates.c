@@ -7,7 +7,7 @@
  *
  *     cc -O2 -mavx512f benchmarks/instruction_rates.c -o /tmp/rates && /tmp/rates
  *
- * AMD EPYC (Zen 4), session 25, four runs (clock 3.40-3.66 GHz): FMA and
+ * AMD EPYC (Zen 4), issue 12, four runs (clock 3.40-3.66 GHz): FMA and
  * vmulps 1.0, vpaddd 0.5, vdivps 5.7-6.1, vdivpd 8.4-9.1 cycles (README,
  * speed section: what bounds the loops).
  */
@@ -27,9 +27,14 @@ static double now(void)
     op " %%zmm1, %%zmm0, %%zmm6\n\t" op " %%zmm1, %%zmm0, %%zmm7\n\t" \
     op " %%zmm1, %%zmm0, %%zmm8\n\t" op " %%zmm1, %%zmm0, %%zmm9\n\t"
 #define CLOBBERS "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9"
+/* the operands are set again before each stream: printf and the C code
+ * in between may use zmm0 and zmm1 (a zero or subnormal divisor could
+ * take a slow path) */
 #define RATE(name, op)                                                    \
     do {                                                                  \
         double t0 = now();                                                \
+        __asm__ volatile("vbroadcastss %0, %%zmm1\n\tvmovaps %%zmm1, %%zmm0" \
+                         ::"m"(one) : "xmm0", "xmm1");                    \
         for (long i = 0; i < n; i++)                                      \
             __asm__ volatile(EIGHT(op) ::: CLOBBERS);                     \
         printf("%-8s %5.2f cycles\n", name, (now() - t0) * hz / (8.0 * n)); \
@@ -46,7 +51,6 @@ int main(void)
         __asm__ volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0" : "+r"(x));
     double hz = 40.0 * n / (now() - t0);
     printf("clock    %5.2f GHz\n", hz * 1e-9);
-    __asm__ volatile("vbroadcastss %0, %%zmm1\n\tvmovaps %%zmm1, %%zmm0" ::"m"(one) : "xmm0", "xmm1");
     /* FMA accumulates into its destination: each of the 8 streams is a
      * chain, 8 chains cover a latency of 4 at 2 a cycle */
     RATE("vfmadd", "vfmadd231ps");

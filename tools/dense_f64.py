@@ -1,5 +1,5 @@
-"""float64 vector kernels (those on the lean exponential core, and logit), against the
-long double kernels.
+"""float64 vector kernels (those on the lean exponential core, the gelu
+family on the erfc core, and logit), against the long double kernels.
 
     python tools/dense_f64.py [--n 2000000] [--dispatch avx512,avx2,baseline]
 
@@ -8,10 +8,11 @@ glu', swiglu, elu', selu' and celu' run on the lean core of kernels/vmath.inc
 (swf_expn: e^x = 2^n (1 + q) rounded once, |x| clamped at 707.5, x below
 the hard-lane start to the scalar kernel); those of gelu, gelu', geglu and
 geglu' on the erfc core (vm_erfc_G) and the double-T exponential.  float64
-has too many inputs to try them all, so this draws 5 n of them per function -- N(0, 3^2), uniform
-on [-40, 40], [-800, 800] and [-3, 1], and signed log-uniform magnitudes
-e^[-40, 7] (the gates' second operand from a similar mix) -- at several
-values of the parameter (beta, alpha), and reports the largest error in
+has too many inputs to try them all, so this draws 5 n of them per
+function -- N(0, 3^2), uniform on [-40, 40], [-800, 800] and [-3, 1], and
+signed log-uniform magnitudes e^[-40, 7] (the gates' second operand from a
+similar mix) -- at several values of the parameter (beta, alpha), and
+reports the largest error in
 float64 ULPs of the long double kernel's value, per function and
 instruction-set path.  The long double kernels are within a few ULP of a
 64-bit significand (test_accuracy checks them against mpmath), 2^-11 of a

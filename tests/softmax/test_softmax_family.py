@@ -347,7 +347,7 @@ def test_log_softmax_output_forms(dtype, top, spread, low):
         # y rounded once: where |y| >= 4 L, L's own error (float32 ~2^-25
         # L) is below 2^-27 |y|, 1/8 ULP, so the entry is within 0.5 + 1/8
         # ULP (float32 without Fast2Sum's error term, a second rounding:
-        # 0.96 here).  float32's other form rounds once too; float64's far
+        # up to 0.93 here).  float32's other form rounds once too; float64's far
         # form ((x - m) - L) rounds twice, so float64 rows are checked where
         # they clearly take this form (margins around its conditions).
         lg = -ls_ref[3]
