@@ -374,6 +374,21 @@ PYACTX_VM_INLINE double pyactx_sm_exp_d(double hi, double lo)
     return ((1.0 + qh) * s1) * s2;
 }
 
+/* pyactx_sm_exp_d for hi >= -700 (a row whose every entry is that close to
+ * its max, v_exp's `one_scale`): 2^n is then one normal factor (n >= -1011) and
+ * (1 + qh) 2^n a normal result, so the two factors of pyactx_sm_exp_d give
+ * the same bits; no clamp either. */
+PYACTX_VM_INLINE double pyactx_sm_exp_d_near(double hi, double lo)
+{
+    double ql, sc;
+    uint64_t kb, sb;
+    double qh = pyactx_vm_exp_core_d(hi, lo, 1, &ql, &kb);
+    (void)ql;
+    sb = (kb << 52) + ((uint64_t)0x3ff << 52);   /* 2^n: kb's low bits are n */
+    memcpy(&sc, &sb, sizeof sc);
+    return (1.0 + qh) * sc;
+}
+
 /* ------------------------------------------------------------- float16 */
 #define PYACTX_T uint16_t
 #define PYACTX_S h
