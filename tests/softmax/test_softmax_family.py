@@ -363,6 +363,45 @@ def test_log_softmax_output_forms(dtype, top, spread, low):
     assert _bits_equal(z, ls)
 
 
+# float64 rows whose every entry is within 700 of the max take the
+# exponential with one scale factor (v_exp's one_scale, kernels/softmax.inc),
+# the others the general one with two; both must give the same bits.  An
+# entry appended at max - 800 (e = 0 either way) sends a row to the general
+# form without changing any other output; rows whose min is on either side
+# of max - 700, or whose small terms are subnormal, are checked against the
+# long double definition.
+
+@pytest.mark.parametrize("low", [-699.99, -700.01, -708.5, -720.0, -745.0])
+@pytest.mark.parametrize("top", [0.0, 3.5, -1e4, 7e5])
+def test_float64_one_scale_rows(top, low):
+    rng = np.random.default_rng(zlib.crc32(f"one_scale/{top}/{low}".encode()))
+    rows, n = 6, 300
+    x = top + rng.standard_normal((rows, n)) * 3
+    m = x.max(axis=1)
+    x[:, 7] = m + low
+    g = rng.standard_normal((rows, n))
+    labels = np.array([7, 0, 1, 2, int(np.argmax(x[4])), 9])
+    far = np.concatenate([x, (m - 800)[:, None]], axis=1)
+    g_far = np.concatenate([g, np.ones((rows, 1))], axis=1)
+    with np.errstate(all="raise"):
+        y, y_far = pyactx.softmax(x), pyactx.softmax(far)
+        cg, cg_far = (pyactx.ufuncs.cross_entropy_grad(v, labels) for v in (x, far))
+        vjp, vjp_far = pyactx.softmax_vjp(x, g), pyactx.softmax_vjp(far, g_far)
+        lse, lse_far = pyactx.logsumexp(x), pyactx.logsumexp(far)
+        ls = pyactx.log_softmax(x)
+    assert _bits_equal(y_far[:, :n], y) and np.all(y_far[:, n] == 0)
+    assert _bits_equal(cg_far[:, :n], cg)
+    assert _bits_equal(vjp_far[:, :n], vjp)
+    assert _bits_equal(lse_far, lse)
+    if not LONGDOUBLE_IS_X87:
+        return
+    for r in range(rows):
+        y_ref, ls_ref, lse_ref, lse_scale, *_ = _long_reference(x[r])
+        errs = (_ulps(y[r], y_ref, np.float64).max(), _ulps(ls[r], ls_ref, np.float64).max(),
+                _ulps(lse[r], lse_ref, np.float64, lse_scale))
+        assert max(errs) <= BOUND["float64"], (top, low, r, errs)
+
+
 # ---------------------------------------------------------------------------
 # Long rows: the one-pass (online) max + sum of rows beyond the scratch
 # ---------------------------------------------------------------------------
