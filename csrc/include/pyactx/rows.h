@@ -210,7 +210,13 @@ PYACTX_VM_INLINE void pyactx_sm_acc_add(pyactx_sm_acc *a, const double *e, const
             pyactx_sm_v8 v, w, t, err;
             memcpy(&v, e + i + 8 * k, sizeof v);
             if (g) { memcpy(&w, g + i + 8 * k, sizeof w); v = v * w; }
-            if (comp) {
+            if (comp == 2) {
+                t = s[k] + v;
+                err = v - (t - s[k]);
+                s[k] = t;
+                c[k] += err;
+            }
+            else if (comp) {
                 t = s[k] + v;
                 pyactx_sm_v8 bb = t - s[k];
                 err = (s[k] - (t - bb)) + (v - bb);
@@ -228,7 +234,12 @@ PYACTX_VM_INLINE void pyactx_sm_acc_add(pyactx_sm_acc *a, const double *e, const
     for (; i < len; i++) {
         int l = (int)(i % PYACTX_SM_L);
         double v = g ? e[i] * g[i] : e[i];
-        if (comp) {
+        if (comp == 2) {
+            double t = a->s[l] + v;
+            a->c[l] += v - (t - a->s[l]);
+            a->s[l] = t;
+        }
+        else if (comp) {
             double t, err;
             PYACTX_SM_TWO_SUM(t, err, a->s[l], v);
             a->s[l] = t;
@@ -257,6 +268,29 @@ static inline double pyactx_sm_acc_total(const pyactx_sm_acc *a, double *lo)
     }
     hi = s[0] + c[0];
     *lo = c[0] - (hi - s[0]);
+    return hi;
+}
+
+/* A sum of terms in [0, 1] (the e_j of a row) whose lanes start at 1
+ * (pyactx_sm_acc_init_based): each s lane is then >= 1 >= the next term,
+ * so Fast2Sum's error term is exact (pyactx_sm_acc_add with comp == 2: 3
+ * operations where TwoSum takes 6), and the total takes the PYACTX_SM_L
+ * ones off again, by TwoSum. */
+static inline void pyactx_sm_acc_init_based(pyactx_sm_acc *a)
+{
+    for (int l = 0; l < PYACTX_SM_L; l++) {
+        a->s[l] = 1;
+        a->c[l] = 0;
+    }
+}
+
+static inline double pyactx_sm_acc_total_based(const pyactx_sm_acc *a, double *lo)
+{
+    double l1, h2, l2, hi = pyactx_sm_acc_total(a, &l1);
+    PYACTX_SM_TWO_SUM(h2, l2, hi, -(double)PYACTX_SM_L);
+    l2 += l1;
+    hi = h2 + l2;
+    *lo = l2 - (hi - h2);
     return hi;
 }
 
