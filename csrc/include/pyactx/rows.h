@@ -194,9 +194,16 @@ static inline void pyactx_sm_acc_init(pyactx_sm_acc *a)
     do { (s) = (a) + (b); double bb_ = (s) - (a);                              \
          (err) = ((a) - ((s) - bb_)) + ((b) - bb_); } while (0)
 
-/* acc += e[0..len) (compensated; comp == 0: plain sums in the s lanes),
- * with e[i] * g[i] instead of e[i] when g != NULL.  len is a multiple of
- * PYACTX_SM_L except for the last chunk of a row. */
+/* how pyactx_sm_acc_add sums: plain sums in the s lanes; TwoSum; or
+ * Fast2Sum, for terms in [0, 1] in lanes that start at 1 (see
+ * pyactx_sm_acc_init_based) */
+#define PYACTX_SM_SUM_PLAIN 0
+#define PYACTX_SM_SUM_TWO 1
+#define PYACTX_SM_SUM_BASED 2
+
+/* acc += e[0..len) in the way `comp` says (PYACTX_SM_SUM_*), with e[i] *
+ * g[i] instead of e[i] when g != NULL.  len is a multiple of PYACTX_SM_L
+ * except for the last chunk of a row. */
 PYACTX_VM_INLINE void pyactx_sm_acc_add(pyactx_sm_acc *a, const double *e, const double *g,
                                         ptrdiff_t len, int comp)
 {
@@ -210,7 +217,7 @@ PYACTX_VM_INLINE void pyactx_sm_acc_add(pyactx_sm_acc *a, const double *e, const
             pyactx_sm_v8 v, w, t, err;
             memcpy(&v, e + i + 8 * k, sizeof v);
             if (g) { memcpy(&w, g + i + 8 * k, sizeof w); v = v * w; }
-            if (comp == 2) {
+            if (comp == PYACTX_SM_SUM_BASED) {
                 t = s[k] + v;
                 err = v - (t - s[k]);
                 s[k] = t;
@@ -234,7 +241,7 @@ PYACTX_VM_INLINE void pyactx_sm_acc_add(pyactx_sm_acc *a, const double *e, const
     for (; i < len; i++) {
         int l = (int)(i % PYACTX_SM_L);
         double v = g ? e[i] * g[i] : e[i];
-        if (comp == 2) {
+        if (comp == PYACTX_SM_SUM_BASED) {
             double t = a->s[l] + v;
             a->c[l] += v - (t - a->s[l]);
             a->s[l] = t;
@@ -273,7 +280,7 @@ static inline double pyactx_sm_acc_total(const pyactx_sm_acc *a, double *lo)
 
 /* A sum of terms in [0, 1] (the e_j of a row) whose lanes start at 1
  * (pyactx_sm_acc_init_based): each s lane is then >= 1 >= the next term,
- * so Fast2Sum's error term is exact (pyactx_sm_acc_add with comp == 2: 3
+ * so Fast2Sum's error term is exact (pyactx_sm_acc_add with PYACTX_SM_SUM_BASED: 3
  * operations where TwoSum takes 6), and the total takes the PYACTX_SM_L
  * ones off again, by TwoSum. */
 static inline void pyactx_sm_acc_init_based(pyactx_sm_acc *a)
@@ -349,6 +356,17 @@ static inline void pyactx_sm_acc_scale(pyactx_sm_acc *a, double fh, double fl)
     }
 }
 
+/* 2^n from the bits kb of z = 1.5 2^52 + n (the shift trick): kb's low 12
+ * bits are n mod 2^12, so shifting them into the exponent field and adding
+ * the bias gives 2^n for -1022 <= n <= 1023 */
+PYACTX_VM_INLINE double pyactx_sm_pow2(uint64_t kb)
+{
+    uint64_t sb = (kb << 52) + ((uint64_t)0x3ff << 52);
+    double sc;
+    memcpy(&sc, &sb, sizeof sc);
+    return sc;
+}
+
 /*
  * e^d for -inf <= d <= 0 (never NaN), for float32 rows: relative error
  * below 2^-37 (the polynomial, a Chebyshev fit of degree 8: 2^-37.8 after
@@ -388,10 +406,7 @@ PYACTX_VM_INLINE double pyactx_sm_exp_f(double d)
     double p = 1.0 + PYACTX_SM_FMA(r * r, Q, r);
     uint64_t kb;
     memcpy(&kb, &z, sizeof kb);
-    kb = (kb << 52) + ((uint64_t)0x3ff << 52);  /* 2^n, -1022 <= n <= 0 */
-    double sc;
-    memcpy(&sc, &kb, sizeof sc);
-    return p * sc;
+    return p * pyactx_sm_pow2(kb);              /* -1022 <= n <= 0 */
 }
 
 /* e^(hi + lo) for -1500 < hi <= 0 (never NaN), |lo| <= 2^-40: vexp_dd's
@@ -409,18 +424,16 @@ PYACTX_VM_INLINE double pyactx_sm_exp_d(double hi, double lo)
 }
 
 /* pyactx_sm_exp_d for hi >= -700 (a row whose every entry is that close to
- * its max, v_exp's `one_scale`): 2^n is then one normal factor (n >= -1011) and
- * (1 + qh) 2^n a normal result, so the two factors of pyactx_sm_exp_d give
- * the same bits; no clamp either. */
+ * its max, v_exp's `one_scale`): 2^n is then one normal factor (n >= -1010)
+ * and (1 + qh) 2^n a normal result, so the two factors of pyactx_sm_exp_d
+ * give the same bits; no clamp either. */
 PYACTX_VM_INLINE double pyactx_sm_exp_d_near(double hi, double lo)
 {
-    double ql, sc;
-    uint64_t kb, sb;
+    double ql;
+    uint64_t kb;
     double qh = pyactx_vm_exp_core_d(hi, lo, 1, &ql, &kb);
     (void)ql;
-    sb = (kb << 52) + ((uint64_t)0x3ff << 52);   /* 2^n: kb's low bits are n */
-    memcpy(&sc, &sb, sizeof sc);
-    return (1.0 + qh) * sc;
+    return (1.0 + qh) * pyactx_sm_pow2(kb);
 }
 
 /* ------------------------------------------------------------- float16 */
