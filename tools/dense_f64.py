@@ -6,7 +6,8 @@ family on the erfc core, and logit), against the long double kernels.
 The float64 vector kernels of silu, tanh, swish, softplus, softplus', glu,
 glu', swiglu, elu', selu' and celu' run on the lean core of kernels/vmath.inc
 (swf_expn: e^x = 2^n (1 + q) rounded once, |x| clamped at 707.5, x below
-the hard-lane start to the scalar kernel); those of gelu, gelu', geglu and
+the hard-lane start to the scalar kernel), and elu, selu and celu on its
+expm1 (swf_expm1_neg); those of gelu, gelu', geglu and
 geglu' on the erfc core (vm_erfc_G) and the double-T exponential.  float64
 has too many inputs to try them all, so this draws 5 n of them per
 function -- N(0, 3^2), uniform on [-40, 40], [-800, 800] and [-3, 1], and
@@ -40,6 +41,9 @@ FUNCS = {
     "glu": (2, (None,)),
     "glu_grad": (2, (None,)),
     "swiglu": (2, (None,)),
+    "elu": (1, (1.0, 0.7, 3.0)),
+    "selu": (1, (None,)),
+    "celu": (1, (1.0, 0.7, 3.0)),
     "elu_grad": (1, (1.0, 0.7, 3.0)),
     "selu_grad": (1, (None,)),
     "celu_grad": (1, (1.0, 0.7, 3.0)),
