@@ -269,7 +269,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.19661193, 0.25      , 0.10499359])',
     ),
     Activation(
-        name="log_sigmoid", family="sigmoid", simd=(F32, F64), simd_grad=(F32, F64), tiled="d", title="Log-sigmoid",
+        name="log_sigmoid", family="sigmoid", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), tiled="d", title="Log-sigmoid",
         formula="min(x, 0) - log1p(exp(-|x|))", latex=r"\log\sigma(x)=-\operatorname{softplus}(-x)",
         grad_formula="sigmoid(-x)", grad_latex=r"\sigma(-x)",
         output_range="(-inf, 0)", zero_centred="no", monotonic=True, smooth=True,

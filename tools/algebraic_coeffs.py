@@ -1,6 +1,6 @@
 """Coefficients of the vector kernels in csrc/include/pyactx/kernels/tanh.inc (tanhshrink
-and its derivative) and sigmoid.inc (logit); reproducible; needs only mpmath; uses
-the Remez exchange of tools/vmath_coeffs.py.
+and its derivative) and sigmoid.inc (logit, and float32 log1p on [0, 1]); reproducible;
+needs only mpmath; uses the Remez exchange of tools/vmath_coeffs.py.
 
     python tools/algebraic_coeffs.py            # every table
     python tools/algebraic_coeffs.py survey     # error against degree
@@ -24,6 +24,12 @@ the Remez exchange of tools/vmath_coeffs.py.
               the kernel reduces p / (1 - p) by 2^k, k rounded from the
               difference of the bit patterns (Mitchell's log2, off by at
               most 0.0861 per operand), so |log2 r| <= 1/2 + 0.0861.
+  log1pu      (log1p(e) - e) / e^2 = R(e), e in [0, 1] (float only: softplus,
+              log_sigmoid and binary_cross_entropy take log1p(e^-|x|) as
+              e + e^2 R(e), sigmoid.inc sp_log1p_unit), weighted by
+              e / (1 + e R) (R's relative error enters log1p(e) that many
+              times); degree 8, r0 from the plain fit, the others rounded
+              one at a time.
 """
 import os
 import sys
@@ -39,6 +45,7 @@ DEGREES = {"double": 19, "float": 9}
 TSQ_C = mp.mpf("0.9")
 TSQ_DEGREES = {"double": 15, "float": 7}
 LOGIT_DEGREES = {"double": 8, "float": 3}
+LOG1PU_DEGREE = 8
 TYPES = (("double", 53), ("float", 24))
 
 
@@ -149,6 +156,28 @@ def logit_rounded(deg, bits):
     return fit_rounded(atanh_r, lambda z: 1, deg, bits, LOGIT_Z, head=(mp.mpf(0),))[1:]
 
 
+def log1pu_r(e):
+    if e < mp.mpf(2) ** -40:
+        return -mp.mpf(1) / 2 + e / 3 - e * e / 4
+    with mp.workprec(400):
+        v = (mp.log1p(e) - e) / (e * e)
+    return +v
+
+
+def log1pu_weight(e):
+    """R's relative error enters log1p(e) = e (1 + e R) e / (1 + e R) times"""
+    return e / (1 + e * log1pu_r(e))
+
+
+def log1pu_rounded(deg, bits):
+    """R's coefficients for sp_log1p_unit: r0 from the plain fit (relative
+    weight; log1p(e)'s weight vanishes at e = 0), rounded, the others
+    rounded one at a time against log1p(e)'s relative error"""
+    basis = [(lambda z, j=j: z ** j) for j in range(deg + 1)]
+    c, _ = remez(log1pu_r, basis, lambda z: 1 / abs(log1pu_r(z)), 0, 1)
+    return fit_rounded(log1pu_r, log1pu_weight, deg, bits, 1, head=(rnd(c[0], bits),))
+
+
 def main(args):
     if args and args[0] == "survey":
         for deg in range(3, 22):
@@ -186,6 +215,12 @@ def main(args):
         print(f"    /* absolute error of R with these coefficients: 2^{log2err(err)} */")
         for j, cj in enumerate(c, 1):
             print(f"    const T r{j} = C({hexlit(cj, bits)});")
+    c = log1pu_rounded(LOG1PU_DEGREE, 24)
+    err = max_err(c, lambda z, p: (p - log1pu_r(z)) * log1pu_weight(z), 1, lo=1)
+    print("log1p(e) = e + e^2 R(e), float: e in [0, 1]; coefficients rounded one at a time")
+    print(f"    /* relative error of log1p(e) with these coefficients: 2^{log2err(err)} */")
+    for j, cj in enumerate(c):
+        print(f"    const T r{j} = C({hexlit(cj, 24)});")
 
 
 if __name__ == "__main__":
