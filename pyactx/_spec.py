@@ -588,7 +588,7 @@ BINARY_TABLE: Tuple[Binary, ...] = (
     ),
     Binary(
         name="binary_cross_entropy", family="sigmoid", title="Binary cross-entropy from logits", inputs=("x", "t"),
-        simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F64,),
+        simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F64,),
         formula="t * softplus(-x) + (1 - t) * softplus(x)  (= -t log s - (1-t) log(1-s), s = sigmoid(x))",
         latex=r"t\,\operatorname{sp}(-x)+(1-t)\operatorname{sp}(x)",
         grad_formula="sigmoid(x) - t  (evaluated as (1-t) sigmoid(x) - t sigmoid(-x))",
