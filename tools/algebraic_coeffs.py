@@ -27,9 +27,9 @@ needs only mpmath; uses the Remez exchange of tools/vmath_coeffs.py.
   log1pu      (log1p(e) - e) / e^2 = R(e), e in [0, 1] (float only: softplus,
               log_sigmoid and binary_cross_entropy take log1p(e^-|x|) as
               e + e^2 R(e), sigmoid.inc sp_log1p_unit), weighted by
-              e / (1 + e R) (R's relative error enters log1p(e) that many
-              times); degree 8, r0 from the plain fit, the others rounded
-              one at a time.
+              e / (1 + e R) (an absolute error of R is that many times a
+              relative error of log1p(e)); degree 8, r0 from the plain fit,
+              the others rounded one at a time.
 """
 import os
 import sys
@@ -165,7 +165,8 @@ def log1pu_r(e):
 
 
 def log1pu_weight(e):
-    """R's relative error enters log1p(e) = e (1 + e R) e / (1 + e R) times"""
+    """an absolute error d of R is a relative error e d / (1 + e R) of
+    log1p(e) = e (1 + e R)"""
     return e / (1 + e * log1pu_r(e))
 
 
