@@ -266,7 +266,17 @@ def stream_kind(dt, stream, tiled):
     return 1 if dt in stream else 2 if dt in tiled else 0
 
 
-def emit_loops(n, choice, shape, lines, wide=None, unit=None, stream="", tiled=""):
+def ilv_arg(dt, interleave):
+    """The range's `ilv` argument (elementwise.inc): PYACTX_ILV(avx512, avx2)
+    from the spec's `interleave` entry for this dtype ("f" float32, "d"
+    float64; e.g. "f42 d44"), 1 for the other loops."""
+    for entry in interleave.split():
+        if entry[0] == dt:
+            return f"PYACTX_ILV({entry[1]}, {entry[2]})"
+    return "1"
+
+
+def emit_loops(n, choice, shape, lines, wide=None, unit=None, stream="", tiled="", interleave=""):
     """<n>_range_<dtype> and <n>_loop_<dtype> for the four dtypes.  shape:
     1_1 (unary), 2_1 (parameterised), b2_1 (two inputs), 2_2 (gate grad).
     The b2_1 and 2_2 ranges also take the wide kernels (wide_wrap) of the
@@ -291,6 +301,7 @@ def emit_loops(n, choice, shape, lines, wide=None, unit=None, stream="", tiled="
                 rks += ", " + (", ".join(wide) if dt == "f" and fb == 2 else f"{kern}, {hard}")
             if shape == "2_1":
                 rks += ", " + (", ".join(unit[dt]) if unit and dt in unit else "NULL, NULL")
+            rks += ", " + ilv_arg(dt, interleave)
         lines += long_double_guard(dt, [
             f"static void {n}_range_{dt}(void *ctx, ptrdiff_t b, ptrdiff_t e)",
             f"{{ {rng}(ctx, b, e, {rks}); }}",
@@ -322,25 +333,28 @@ def render_loops():
     names = []
 
     def output(n, simd, vhard, args, shape, unit_param=False, stream="", tiled="",
-               nan2_hard=False):
+               nan2_hard=False, interleave=""):
         lines.append(f"\n/* {n} */")
         choice = kernel_choice(n, simd, vhard, args, shape == "2_2", lines)
         if len(args) == 2:
             nan2_wrap(n, choice, shape == "2_2", lines, nan2_hard)
         wide = wide_wrap(n, choice, shape == "2_2", lines) if choice["f"][3] == 2 else None
         unit = unit_wrap(n, simd, vhard, lines) if unit_param else None
-        emit_loops(n, choice, shape, lines, wide, unit, stream, tiled)
+        emit_loops(n, choice, shape, lines, wide, unit, stream, tiled, interleave)
         names.append(n)
 
     for act in spec["ACTIVATION_TABLE"]:
         args, shape = (("x", "p"), "2_1") if act.kind == "param" else (("x",), "1_1")
-        output(act.name, act.simd, act.vhard, args, shape, act.unit_param, act.stream, act.tiled)
+        output(act.name, act.simd, act.vhard, args, shape, act.unit_param, act.stream, act.tiled,
+               interleave=act.interleave)
         output(act.name + "_grad", act.simd_grad, act.vhard_grad, args, shape, act.unit_param,
-               act.stream_grad, act.tiled_grad)
+               act.stream_grad, act.tiled_grad, interleave=act.interleave_grad)
     for b in spec["BINARY_TABLE"]:
-        output(b.name, b.simd, b.vhard, ("a", "b"), "b2_1", nan2_hard=b.nan2_hard)
+        output(b.name, b.simd, b.vhard, ("a", "b"), "b2_1", nan2_hard=b.nan2_hard,
+               interleave=b.interleave)
         output(b.name + "_grad", b.simd_grad, b.vhard_grad, ("a", "b"),
-               "2_2" if b.kind == "gate" else "b2_1", nan2_hard=b.nan2_hard_grad)
+               "2_2" if b.kind == "gate" else "b2_1", nan2_hard=b.nan2_hard_grad,
+               interleave=b.interleave_grad)
     for g in spec["GUFUNC_TABLE"]:
         tmpl = ROW_TEMPLATES[ROW_KINDS[g.signature]]
         lines.append(f"\n/* {g.name} {g.signature} */")
