@@ -269,7 +269,7 @@ def stream_kind(dt, stream, tiled):
 def ilv_arg(dt, interleave):
     """The range's `ilv` argument (elementwise.inc): PYACTX_ILV(avx512, avx2)
     from the spec's `interleave` entry for this dtype ("f" float32, "d"
-    float64; e.g. "f42 d44"), 1 for the other loops."""
+    float64; e.g. "f21 d41"), 1 for the other loops."""
     for entry in interleave.split():
         if entry[0] == dt:
             return f"PYACTX_ILV({entry[1]}, {entry[2]})"

@@ -138,6 +138,8 @@ def main(argv=None):
     ap.add_argument("--keep", default="", help="build in DIR/ilv<k> and keep the builds "
                                               "(reused when they exist)")
     args = ap.parse_args(argv)
+    if not set(args.dispatch.split(",")) <= {"avx512", "avx2"}:
+        ap.error("--dispatch: avx512 and/or avx2 (the other tables always take 1)")
     funcs = args.funcs.split(",") if args.funcs else vectorised_functions()
     base = args.keep or tempfile.mkdtemp(prefix="pyactx-ilv-")
     dirs = {lv: os.path.join(base, f"ilv{lv}") for lv in LEVELS}
