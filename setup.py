@@ -12,6 +12,7 @@
 """
 import os
 import platform
+import subprocess
 import sys
 
 import numpy
@@ -60,16 +61,39 @@ if os.environ.get("PYACTX_NO_LONG_DOUBLE", "0") not in ("", "0"):
     MACROS.append(("PYACTX_NO_LONG_DOUBLE", "1"))
 
 
+# GCC, AVX2 table only: no vectorised epilogue (a copy of each loop at half
+# the vector width, 4 float32 or 2 float64, for the last elements of a call;
+# they go one at a time instead).  Those copies were a sixth of the table's
+# code: with them, the interleaved loops of both tables (elementwise.inc)
+# took the wheel over its 3 MiB limit (tests/packaging).  The AVX-512 table
+# keeps its epilogues (8 float32 or 4 float64 wide): without them float32
+# calls of 100 elements took up to 1.4x as long there.  Measured: README,
+# speed section.
+GCC_LOOP_FLAGS = {"avx2": ["--param=vect-epilogues-nomask=0"]}
+
+
+def _is_gcc(compiler_cmd):
+    """The C compiler is GCC (not clang, whose `cc --version` also names it)."""
+    try:
+        out = subprocess.run(list(compiler_cmd[:1]) + ["--version"], capture_output=True,
+                             text=True, check=False).stdout.lower()
+    except OSError:
+        return False
+    return "clang" not in out and ("gcc" in out or "free software foundation" in out)
+
+
 class BuildExtPerISA(build_ext):
     """Compile each loops_<isa>.c with its own flags and link the objects in."""
 
     def build_extension(self, ext):
         objects = []
+        gcc = not MSVC and _is_gcc(self.compiler.compiler_so)
         for isa, flags in LOOP_FLAGS.items():
             src = os.path.join("csrc", "loops", f"loops_{isa}.c")
+            extra = GCC_LOOP_FLAGS.get(isa, []) if gcc else []
             objects += self.compiler.compile(
                 [src], output_dir=self.build_temp, include_dirs=INCLUDES, macros=MACROS,
-                extra_postargs=COMMON + flags, depends=ext.depends)
+                extra_postargs=COMMON + flags + extra, depends=ext.depends)
         ext.extra_objects = list(ext.extra_objects or []) + objects
         super().build_extension(ext)
 

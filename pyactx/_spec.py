@@ -201,7 +201,7 @@ class Activation:
     #: how many consecutive elements an iteration of the vectorised loop
     #: of the function / of its derivative takes (1, 2 or 4), per loop and
     #: instruction set: entries "<dtype letter><AVX-512><AVX2>" ("f"
-    #: float32, "d" float64), e.g. "f21 d41"; a loop not named takes 1, as
+    #: float32, "d" float64), e.g. "f42 d44"; a loop not named takes 1, as
     #: do the SSE2 and non-x86 loops.  A kernel whose dependency chains are
     #: long runs several vectors side by side (elementwise.inc,
     #: PYACTX_ILV_EACH); a short one gains nothing and can lose (register
@@ -211,9 +211,8 @@ class Activation:
     #: on AMD EPYC Zen 4 (2026-12-07), and an entry stayed only where the
     #: built kernel then measured at least 1.04x its interleaving-1 time,
     #: side by side with the previous build in 5 (AVX-512) or 3 (AVX2)
-    #: alternating rounds (README, speed section).  The AVX2 values are 1
-    #: for now: with the measured ones (up to 1.56x) the wheel passed the
-    #: 3 MiB limit of tests/packaging (3.38 MiB; 3.11 without them).
+    #: alternating rounds (README, speed section).  An entry costs code
+    #: (the wheel's 3 MiB limit, tests/packaging): see elementwise.inc.
     interleave: str = ""
     interleave_grad: str = ""
 
@@ -292,7 +291,7 @@ _S2PI = "sqrt(2/pi)"
 
 ACTIVATION_TABLE: Tuple[Activation, ...] = (
     Activation(
-        name="sigmoid", interleave_grad="f21", family="sigmoid", simd=(F32, F64), simd_grad=(F32, F64), tiled_grad="d", title="Logistic sigmoid",
+        name="sigmoid", interleave="f14 d14", interleave_grad="f24 d14", family="sigmoid", simd=(F32, F64), simd_grad=(F32, F64), tiled_grad="d", title="Logistic sigmoid",
         formula="1 / (1 + exp(-x))", latex=r"\sigma(x)=\frac{1}{1+e^{-x}}",
         grad_formula="exp(-|x|) / (1 + exp(-|x|))**2  (= s*(1-s), computed without cancellation)",
         grad_latex=r"\sigma'(x)=\sigma(x)\,\sigma(-x)",
@@ -303,7 +302,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.19661193, 0.25      , 0.10499359])',
     ),
     Activation(
-        name="log_sigmoid", interleave="d41", interleave_grad="f21", family="sigmoid", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), tiled="d", title="Log-sigmoid",
+        name="log_sigmoid", interleave="f14 d44", interleave_grad="f24 d14", family="sigmoid", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), tiled="d", title="Log-sigmoid",
         formula="min(x, 0) - log1p(exp(-|x|))", latex=r"\log\sigma(x)=-\operatorname{softplus}(-x)",
         grad_formula="sigmoid(-x)", grad_latex=r"\sigma(-x)",
         output_range="(-inf, 0)", zero_centred="no", monotonic=True, smooth=True,
@@ -312,7 +311,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.73105858, 0.5       , 0.11920292])',
     ),
     Activation(
-        name="tanh", interleave_grad="d41", family="tanh", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32,), tiled_grad="d", title="Hyperbolic tangent",
+        name="tanh", interleave="f14 d14", interleave_grad="d44", family="tanh", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32,), tiled_grad="d", title="Hyperbolic tangent",
         formula="tanh(x)", latex=r"\tanh x",
         grad_formula="1 - tanh(x)**2 = 4 e / (1 + e)**2 with e = exp(-2|x|)",
         grad_latex=r"\operatorname{sech}^2 x",
@@ -342,7 +341,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0., 0., 1.])',
     ),
     Activation(
-        name="selu", family="exp_linear", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), tiled="fd", title="Scaled exponential linear unit",
+        name="selu", interleave="f14 d14", interleave_grad="d12", family="exp_linear", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), tiled="fd", title="Scaled exponential linear unit",
         formula="lambda * (x if x > 0 else alpha * expm1(x)),  "
                 "alpha = 1.6732632423543772848170429916717, lambda = 1.0507009873554804934193349852946",
         latex=r"\lambda\begin{cases}x & x>0\\ \alpha(e^x-1) & x\le 0\end{cases}",
@@ -357,7 +356,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.6467686 , 1.75809934, 1.05070099])',
     ),
     Activation(
-        name="gelu", interleave="d41", interleave_grad="f21 d41", family="gelu", simd=(F32, F64), simd_grad=(F32, F64), stream="d", tiled="f", tiled_grad="f",
+        name="gelu", interleave="f14 d44", interleave_grad="f24 d44", family="gelu", simd=(F32, F64), simd_grad=(F32, F64), stream="d", tiled="f", tiled_grad="f",
         title="Gaussian error linear unit (exact)",
         formula="x * Phi(x) = 0.5 * x * erfc(-x / sqrt(2))",
         latex=r"x\,\Phi(x)=\tfrac{x}{2}\operatorname{erfc}\!\left(-\tfrac{x}{\sqrt2}\right)",
@@ -371,7 +370,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([-0.08331547,  0.5       ,  1.0852318 ])',
     ),
     Activation(
-        name="gelu_tanh", interleave="f41 d41", interleave_grad="d41", family="gelu", simd=(F32, F64), simd_grad=(F32, F64), tiled="fd", tiled_grad="f",
+        name="gelu_tanh", interleave="f44 d44", interleave_grad="f14 d44", family="gelu", simd=(F32, F64), simd_grad=(F32, F64), tiled="fd", tiled_grad="f",
         title="GELU, tanh approximation",
         formula="0.5 * x * (1 + tanh(u)) = x * sigmoid(2u),  u = sqrt(2/pi) * (x + 0.044715 * x**3)",
         latex=r"\tfrac{x}{2}\left(1+\tanh\!\left(\sqrt{2/\pi}\,(x+0.044715x^3)\right)\right)",
@@ -385,7 +384,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([-0.08296408,  0.5       ,  1.08609926])',
     ),
     Activation(
-        name="silu", interleave_grad="f21 d21", family="swish", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), tiled_grad="f", title="Sigmoid linear unit (swish with beta = 1)",
+        name="silu", interleave_grad="f22 d22", family="swish", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), tiled_grad="f", title="Sigmoid linear unit (swish with beta = 1)",
         formula="x * sigmoid(x)", latex=r"x\,\sigma(x)",
         grad_formula="sigmoid(x) * (1 + x * sigmoid(-x))",
         grad_latex=r"\sigma(x)\left(1+x\,\sigma(-x)\right)",
@@ -396,7 +395,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.07232949, 0.5       , 1.09078425])',
     ),
     Activation(
-        name="mish", interleave="f41 d21", interleave_grad="f21 d21", family="swish", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32_VIA_F64, F64), vhard_grad=(F32_VIA_F64, F64), tiled="f", title="Mish",
+        name="mish", interleave="f44 d22", interleave_grad="f22 d22", family="swish", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32_VIA_F64, F64), vhard_grad=(F32_VIA_F64, F64), tiled="f", title="Mish",
         formula="x * tanh(softplus(x))", latex=r"x\tanh(\ln(1+e^x))",
         grad_formula="tanh(sp) + x * sech(sp)**2 * sigmoid(x),  sp = softplus(x)",
         grad_latex=r"\tanh(\mathrm{sp}(x))+x\,\operatorname{sech}^2(\mathrm{sp}(x))\,\sigma(x)",
@@ -453,7 +452,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0., 1., 0.])',
     ),
     Activation(
-        name="tanhshrink", interleave_grad="f21 d21", family="tanh", simd=(F32, F64), simd_grad=(F32, F64), tiled="fd", tiled_grad="fd", title="Tanhshrink",
+        name="tanhshrink", interleave="d14", interleave_grad="f24 d24", family="tanh", simd=(F32, F64), simd_grad=(F32, F64), tiled="fd", tiled_grad="fd", title="Tanhshrink",
         formula="x - tanh(x)", latex=r"x-\tanh x",
         grad_formula="tanh(x)**2", grad_latex=r"\tanh^2 x",
         output_range="(-inf, inf)", zero_centred="yes", monotonic=True, smooth=True,
@@ -478,7 +477,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
     ),
     # ----- with one parameter --------------------------------------------
     Activation(
-        name="leaky_relu", interleave_grad="d41", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), stream="fd", stream_grad="fd", title="Leaky ReLU",
+        name="leaky_relu", interleave="f12", interleave_grad="d41", family="piecewise", simd=(F32, F64), simd_grad=(F32, F64), stream="fd", stream_grad="fd", title="Leaky ReLU",
         formula="x if x > 0 else negative_slope * x",
         latex=r"\begin{cases}x&x>0\\ a\,x&x\le0\end{cases}",
         grad_formula="1 if x > 0 else negative_slope",
@@ -493,7 +492,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.01, 0.01, 1.  ])',
     ),
     Activation(
-        name="elu", interleave="f41", family="exp_linear", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), tiled="fd", title="Exponential linear unit",
+        name="elu", interleave="f44 d14", interleave_grad="d12", family="exp_linear", simd=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), tiled="fd", title="Exponential linear unit",
         formula="x if x > 0 else alpha * expm1(x)",
         latex=r"\begin{cases}x&x>0\\ \alpha(e^x-1)&x\le0\end{cases}",
         grad_formula="1 if x > 0 else alpha * exp(x)",
@@ -523,7 +522,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.36787944, 1.        , 1.        ])',
     ),
     Activation(
-        name="swish", interleave_grad="f21", family="swish", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), tiled_grad="f", title="Swish", unit_param=True,
+        name="swish", interleave_grad="f22 d12", family="swish", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), tiled_grad="f", title="Swish", unit_param=True,
         formula="x * sigmoid(beta * x)", latex=r"x\,\sigma(\beta x)",
         grad_formula="s * (1 + beta * x * (1 - s)),  s = sigmoid(beta * x)",
         grad_latex=r"\sigma(\beta x)\left(1+\beta x\,\sigma(-\beta x)\right)",
@@ -536,7 +535,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
         grad_example='array([0.07232949, 0.5       , 1.09078425])',
     ),
     Activation(
-        name="softplus", interleave="d41", family="sigmoid", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), tiled="f", unit_param=True,
+        name="softplus", interleave="d44", interleave_grad="d12", family="sigmoid", simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64), tiled="f", unit_param=True,
         title="Softplus",
         formula="log1p(exp(beta * x)) / beta", latex=r"\frac{1}{\beta}\ln\left(1+e^{\beta x}\right)",
         grad_formula="sigmoid(beta * x)", grad_latex=r"\sigma(\beta x)",
@@ -597,7 +596,7 @@ ACTIVATION_TABLE: Tuple[Activation, ...] = (
 
 BINARY_TABLE: Tuple[Binary, ...] = (
     Binary(
-        name="glu", family="gates", title="Gated linear unit gate", inputs=("a", "b"),
+        name="glu", interleave_grad="d12", family="gates", title="Gated linear unit gate", inputs=("a", "b"),
         simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64),
         nan2_hard=True, nan2_hard_grad=True,
         formula="a * sigmoid(b)", latex=r"a\,\sigma(b)",
@@ -605,7 +604,7 @@ BINARY_TABLE: Tuple[Binary, ...] = (
         grad_latex=r"\left(\sigma(b),\;a\,\sigma(b)\sigma(-b)\right)", kind="gate",
     ),
     Binary(
-        name="swiglu", family="gates", title="SwiGLU gate", inputs=("a", "b"),
+        name="swiglu", interleave_grad="f14 d12", family="gates", title="SwiGLU gate", inputs=("a", "b"),
         simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F32, F64),
         nan2_hard=True, nan2_hard_grad=True,
         formula="silu(a) * b", latex=r"\operatorname{silu}(a)\,b",
@@ -613,7 +612,7 @@ BINARY_TABLE: Tuple[Binary, ...] = (
         grad_latex=r"\left(\operatorname{silu}'(a)\,b,\;\operatorname{silu}(a)\right)", kind="gate",
     ),
     Binary(
-        name="geglu", interleave_grad="d21", family="gates", title="GEGLU gate", inputs=("a", "b"),
+        name="geglu", interleave="f14 d12", interleave_grad="f14 d22", family="gates", title="GEGLU gate", inputs=("a", "b"),
         simd=(F32, F64), vhard=(F32, F32_HARD_VIA_F64, F64), simd_grad=(F32, F64),
         vhard_grad=(F32, F32_HARD_VIA_F64, F64), nan2_hard_grad=True,
         formula="gelu(a) * b", latex=r"\operatorname{gelu}(a)\,b",
@@ -621,7 +620,7 @@ BINARY_TABLE: Tuple[Binary, ...] = (
         grad_latex=r"\left(\operatorname{gelu}'(a)\,b,\;\operatorname{gelu}(a)\right)", kind="gate",
     ),
     Binary(
-        name="binary_cross_entropy", interleave="d41", interleave_grad="f21", family="sigmoid", title="Binary cross-entropy from logits", inputs=("x", "t"),
+        name="binary_cross_entropy", interleave="d44", interleave_grad="f22 d12", family="sigmoid", title="Binary cross-entropy from logits", inputs=("x", "t"),
         simd=(F32, F64), vhard=(F32, F64), simd_grad=(F32, F64), vhard_grad=(F64,),
         formula="t * softplus(-x) + (1 - t) * softplus(x)  (= -t log s - (1-t) log(1-s), s = sigmoid(x))",
         latex=r"t\,\operatorname{sp}(-x)+(1-t)\operatorname{sp}(x)",
