@@ -72,14 +72,25 @@ if os.environ.get("PYACTX_NO_LONG_DOUBLE", "0") not in ("", "0"):
 GCC_LOOP_FLAGS = {"avx2": ["--param=vect-epilogues-nomask=0"]}
 
 
-def _is_gcc(compiler_cmd):
-    """The C compiler is GCC (not clang, whose `cc --version` also names it)."""
+def _gcc_flags(compiler_cmd, flags):
+    """`flags` where the compiler is GCC and accepts them (an older GCC may not
+    know a --param), else [].  Not for clang: it accepts a --param with a
+    warning and ignores it.  compiler_cmd is the whole command (so that
+    `ccache gcc` asks gcc)."""
+    if not flags:
+        return []
+    cmd = list(compiler_cmd)
     try:
-        out = subprocess.run(list(compiler_cmd[:1]) + ["--version"], capture_output=True,
-                             text=True, check=False).stdout.lower()
+        version = subprocess.run(cmd + ["--version"], capture_output=True, text=True,
+                                 check=False).stdout.lower()
+        if "clang" in version or not ("gcc" in version or "free software foundation" in version):
+            return []
+        probe = subprocess.run(cmd + flags + ["-x", "c", "-c", "-", "-o", os.devnull],
+                               input="int pyactx_probe;\n", capture_output=True, text=True,
+                               check=False)
     except OSError:
-        return False
-    return "clang" not in out and ("gcc" in out or "free software foundation" in out)
+        return []
+    return list(flags) if probe.returncode == 0 else []
 
 
 class BuildExtPerISA(build_ext):
@@ -87,10 +98,10 @@ class BuildExtPerISA(build_ext):
 
     def build_extension(self, ext):
         objects = []
-        gcc = not MSVC and _is_gcc(self.compiler.compiler_so)
         for isa, flags in LOOP_FLAGS.items():
             src = os.path.join("csrc", "loops", f"loops_{isa}.c")
-            extra = GCC_LOOP_FLAGS.get(isa, []) if gcc else []
+            extra = [] if MSVC else _gcc_flags(self.compiler.compiler_so,
+                                               GCC_LOOP_FLAGS.get(isa, []))
             objects += self.compiler.compile(
                 [src], output_dir=self.build_temp, include_dirs=INCLUDES, macros=MACROS,
                 extra_postargs=COMMON + flags + extra, depends=ext.depends)
