@@ -61,6 +61,17 @@ def _inputs(dt, n, rng):
         return x.astype(dt)
 
 
+def second_operands(obj, f, dt, n, rng):
+    """What a function's second input takes in these tests (also
+    test_short_calls.py): None for one input; for a parameter the scalar 1
+    (its fast path), 0.7 and an array; else two arrays of operands."""
+    if f.nin == 1:
+        return [None]
+    if obj is not f:
+        return [dt(1.0), dt(0.7), rng.uniform(0.1, 3.0, n).astype(dt)]
+    return [_inputs(dt, n, rng), rng.random(n).astype(dt)]
+
+
 @pytest.mark.parametrize("name,dt", CASES, ids=[f"{n}-{np.dtype(d).name}" for n, d in CASES])
 def test_each_element_gets_its_own_bits(name, dt):
     obj = getattr(pyactx, name)
@@ -70,12 +81,7 @@ def test_each_element_gets_its_own_bits(name, dt):
     x = _inputs(dt, n, rng)
     if name.startswith("logit"):
         x = rng.uniform(-0.1, 1.1, n).astype(dt)
-    if f.nin == 1:
-        seconds = [None]
-    elif obj is not f:              # a parameter: the scalar 1 (its fast path), 0.7, an array
-        seconds = [dt(1.0), dt(0.7), rng.uniform(0.1, 3.0, n).astype(dt)]
-    else:                           # a second operand
-        seconds = [_inputs(dt, n, rng), rng.random(n).astype(dt)]
+    seconds = second_operands(obj, f, dt, n, rng)
     u = UINT[dt]
     for p in seconds:
         with np.errstate(all="ignore"):

@@ -18,6 +18,7 @@ import pytest
 
 import pyactx
 from pyactx import _spec
+from test_interleave import _inputs, second_operands
 
 pytestmark = pytest.mark.usefixtures("each_dispatch")
 
@@ -34,19 +35,6 @@ def _names():
     return names
 
 
-def _inputs(dt, n, rng, logit=False):
-    if logit:
-        return rng.uniform(-0.1, 1.1, n).astype(dt)
-    x = rng.normal(0, 3, n)
-    wide = rng.random(n) < 0.1
-    x[wide] = rng.uniform(-800, 800, int(wide.sum()))
-    special = [0.0, -0.0, np.inf, -np.inf, np.nan, -0.7518, 1e-300, -1e-300, 90.0, -90.0,
-               -750.0, 1e-40]
-    x[rng.integers(0, n, n // 6)] = rng.choice(special, n // 6)
-    with np.errstate(over="ignore", under="ignore"):
-        return x.astype(dt)
-
-
 def _call(f, x, p, sl, out=None):
     args = (x[sl],) if p is None else (x[sl], p if np.ndim(p) == 0 else p[sl])
     return f(*args, out=out) if out is not None else f(*args)
@@ -59,13 +47,8 @@ def test_short_calls_get_the_long_arrays_bits(name, dt):
     f = getattr(obj, "ufunc", obj)
     rng = np.random.default_rng(20261207)
     n = max(LENGTHS) + max(OFFSETS)
-    x = _inputs(dt, n, rng, logit=name.startswith("logit"))
-    if f.nin == 1:
-        seconds = [None]
-    elif obj is not f:              # a parameter: the scalar 1 (its fast path), 0.7, an array
-        seconds = [dt(1.0), dt(0.7), rng.uniform(0.1, 3.0, n).astype(dt)]
-    else:                           # a second operand
-        seconds = [_inputs(dt, n, rng), rng.random(n).astype(dt)]
+    x = rng.uniform(-0.1, 1.1, n).astype(dt) if name.startswith("logit") else _inputs(dt, n, rng)
+    seconds = second_operands(obj, f, dt, n, rng)
     u = UINT[dt]
     for p in seconds:
         with np.errstate(all="ignore"):
