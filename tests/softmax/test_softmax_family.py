@@ -402,6 +402,99 @@ def test_float64_one_scale_rows(top, low):
         assert max(errs) <= BOUND["float64"], (top, low, r, errs)
 
 
+# float64 softmax, log_softmax, logsumexp and cross_entropy on rows of up
+# to 4096 entries with a max of magnitude <= 700 take e^x 2^eb without the
+# subtraction x - max (d_sums, kernels/softmax.inc), entries more than 746
+# below the max (-inf included) as 0; rows with an entry between 746 and
+# 700 below the max, and log rows where one entry dominates the rest by
+# more than 2^40, take v_prepare.  Rows on both sides of each condition:
+# |max| around 700, the min around max - 700 and max - 746, the others 20,
+# 30 or 40 below the max (T ~ 2^-20 and 2^-34 need the low part of the
+# compensated sum: dropping it fails this test), -inf entries, a partial
+# last chunk, against the long double definition where that is x87
+# (measured maxima with pytest -s: the report test).  The same rows with an
+# entry at max - 700.01 appended (which sends them to v_prepare) agree
+# within twice the bar: both near the same exact values.  An entry appended
+# at max - 800 (e = 0) changes no other bit on either path, as a mask.
+
+@pytest.mark.parametrize("shape", ["plain", "gap20", "gap30", "dominant", "low_edge",
+                                   "ninf"])
+@pytest.mark.parametrize("spread", [0.01, 3.0, 30.0, 300.0])
+@pytest.mark.parametrize("top", [0.0, 3.5, -40.0, 699.9, 700.0, 700.01, -699.9, -700.01, 1e4])
+def test_float64_near_rows(top, spread, shape):
+    rng = np.random.default_rng(zlib.crc32(f"dnear/{top}/{spread}/{shape}".encode()))
+    rows, n = 4, 512 + 7                          # a second, partial chunk
+    x = top - np.abs(rng.standard_normal((rows, n)) * spread)
+    x[:, 11] = top
+    if shape in ("gap20", "gap30", "dominant"):
+        gap = {"gap20": 20.0, "gap30": 30.0, "dominant": 40.0}[shape]
+        x[:, 12:] = np.minimum(x[:, 12:], top - gap)
+        x[:, :11] = np.minimum(x[:, :11], top - gap)
+    elif shape == "low_edge":   # the min at max - 700 and max - 746, inside and out
+        x[0, 5], x[1, 5], x[2, 5], x[3, 5] = (top - 699.99, top - 700.01, top - 745.99,
+                                              top - 746.01)
+    elif shape == "ninf":
+        x[:, 5] = -np.inf
+    labels = np.array([11, 0, 5, n - 1])
+    funcs = {"softmax": pyactx.softmax, "log_softmax": pyactx.log_softmax,
+             "logsumexp": pyactx.logsumexp,
+             "cross_entropy": lambda v: pyactx.ufuncs.cross_entropy(v, labels),
+             "cross_entropy_grad": lambda v: pyactx.ufuncs.cross_entropy_grad(v, labels)}
+
+    def appended(v):
+        return np.concatenate([x, np.full((rows, 1), top + v)], axis=1)
+
+    with np.errstate(all="raise"):
+        got = {f: fn(x) for f, fn in funcs.items()}
+        got_far = {f: fn(appended(-800.0)) for f, fn in funcs.items()}
+        got_band = {f: fn(appended(-700.01)) for f, fn in funcs.items()}
+    y, ls, lse, ce = got["softmax"], got["log_softmax"], got["logsumexp"], got["cross_entropy"]
+    cg = got["cross_entropy_grad"]
+    fin = np.isfinite(x)
+    assert np.all(np.isneginf(ls[~fin])) and np.all(y[~fin] == 0)
+    # cross_entropy_grad is softmax but at the label, bit for bit (also where
+    # the label's term dominates: "dominant", label 11)
+    others = np.ones_like(x, dtype=bool)
+    others[np.arange(rows), labels] = False
+    assert _bits_equal(cg[others], y[others])
+    assert np.all(got_far["softmax"][:, n] == 0)
+    for f in funcs:
+        far = got_far[f][:, :n] if got_far[f].ndim == 2 else got_far[f]
+        assert _bits_equal(far, got[f]), (f, top, spread, shape)
+    for f, scale in (("softmax", None), ("log_softmax", None), ("logsumexp", np.abs(lse) + 1),
+                     ("cross_entropy", None), ("cross_entropy_grad", None)):
+        a, b = got[f], got_band[f]
+        b = b[:, :n] if b.ndim == 2 else b
+        if f == "log_softmax":
+            a, b = a[fin], b[fin]
+        unit = np.spacing(np.abs(a if scale is None else scale))
+        with np.errstate(invalid="ignore"):       # inf - inf: a label at -inf
+            close = (a == b) | (np.abs(a - b) <= 2 * BOUND["float64"] * unit)
+        assert np.all(close), (f, top, spread, shape)
+    # strided, reversed (lanes by index, not address) and in place: the same bits
+    assert _bits_equal(pyactx.log_softmax(np.repeat(x, 3, axis=1)[:, ::3]), ls)
+    assert _bits_equal(pyactx.softmax(np.repeat(x, 3, axis=1)[:, ::3]), y)
+    assert _bits_equal(pyactx.logsumexp(x[:, ::-1].copy()), pyactx.logsumexp(x[:, ::-1]))
+    for f in ("softmax", "log_softmax"):
+        z = x.copy()
+        funcs[f](z, out=z)
+        assert _bits_equal(z, got[f]), f
+    if not LONGDOUBLE_IS_X87:
+        return
+    for r in range(rows):
+        y_ref, ls_ref, lse_ref, lse_scale, e_ref, T_ref = _long_reference(x[r])
+        lab, k = labels[r], int(np.argmax(x[r]))
+        cg_ref = -(T_ref if lab == k else (1 - e_ref[lab]) + T_ref) / (1 + T_ref)
+        errs = {"softmax": _ulps(y[r], y_ref, np.float64).max(),
+                "cross_entropy_grad": _ulps(cg[r, lab], cg_ref, np.float64),
+                "log_softmax": _ulps(ls[r][fin[r]], ls_ref[fin[r]], np.float64).max(),
+                "logsumexp": _ulps(lse[r], lse_ref, np.float64, lse_scale),
+                "cross_entropy": (_ulps(ce[r], -ls_ref[labels[r]], np.float64)
+                                  if fin[r, labels[r]] else 0.0)}
+        assert fin[r, labels[r]] or ce[r] == np.inf
+        assert max(errs.values()) <= BOUND["float64"], (top, spread, shape, r, errs)
+
+
 # ---------------------------------------------------------------------------
 # Long rows: the one-pass (online) max + sum of rows beyond the scratch
 # ---------------------------------------------------------------------------

@@ -59,6 +59,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__AVX512F__)
+#  include <immintrin.h>   /* pyactx_sm_f_sum_wide */
+#endif
 
 #ifdef PYACTX_NO_LONG_DOUBLE
 /* as in pyactx.h: `long double` in the float16/32/64 rows does not compile */
@@ -179,6 +182,28 @@ static inline double pyactx_rows_get_f(const float *a, const float *b, double *l
 typedef double pyactx_sm_v8 __attribute__((vector_size(64)));
 #endif
 
+/* s[k] += e[j + k], widened to double, for the blocks of 16 floats in
+ * e[0..len) (len a multiple of 16; the float32 rows' exponentials, lane k
+ * the element at index j + k).  With AVX-512 each half-block is widened
+ * straight from memory (vcvtps2pd zmm, m256: one uop beside the load; see
+ * f_exp in softmax.inc); elsewhere the compiler's loop, the same sums in
+ * the same order. */
+PYACTX_VM_INLINE void pyactx_sm_f_sum_wide(const float *e, ptrdiff_t len, double *s)
+{
+#if defined(__AVX512F__)
+    __m512d a = _mm512_loadu_pd(s), b = _mm512_loadu_pd(s + 8);
+    for (ptrdiff_t j = 0; j < len; j += 16) {
+        a = _mm512_add_pd(a, _mm512_cvtps_pd(_mm256_loadu_ps(e + j)));
+        b = _mm512_add_pd(b, _mm512_cvtps_pd(_mm256_loadu_ps(e + j + 8)));
+    }
+    _mm512_storeu_pd(s, a);
+    _mm512_storeu_pd(s + 8, b);
+#else
+    for (ptrdiff_t j = 0; j < len; j += 16)
+        for (int k = 0; k < 16; k++) s[k] += (double)e[j + k];
+#endif
+}
+
 /* lane accumulators of a compensated sum: the sum is sum(s) + sum(c) */
 typedef struct {
     double s[PYACTX_SM_L], c[PYACTX_SM_L];
@@ -289,6 +314,26 @@ static inline void pyactx_sm_acc_init_based(pyactx_sm_acc *a)
         a->s[l] = 1;
         a->c[l] = 0;
     }
+}
+
+/* the same for terms in [0, 2] in lanes that start at 2 (the float64 log
+ * path's e^x 2^eb, d_prepare_log in softmax.inc: up to sqrt(2)) */
+static inline void pyactx_sm_acc_init_based2(pyactx_sm_acc *a)
+{
+    for (int l = 0; l < PYACTX_SM_L; l++) {
+        a->s[l] = 2;
+        a->c[l] = 0;
+    }
+}
+
+static inline double pyactx_sm_acc_total_base(const pyactx_sm_acc *a, double base, double *lo)
+{
+    double l1, h2, l2, hi = pyactx_sm_acc_total(a, &l1);
+    PYACTX_SM_TWO_SUM(h2, l2, hi, -base * PYACTX_SM_L);
+    l2 += l1;
+    hi = h2 + l2;
+    *lo = l2 - (hi - h2);
+    return hi;
 }
 
 static inline double pyactx_sm_acc_total_based(const pyactx_sm_acc *a, double *lo)
@@ -434,6 +479,25 @@ PYACTX_VM_INLINE double pyactx_sm_exp_d_near(double hi, double lo)
     double qh = pyactx_vm_exp_core_d(hi, lo, 1, &ql, &kb);
     (void)ql;
     return (1.0 + qh) * pyactx_sm_pow2(kb);
+}
+
+/*
+ * e^x 2^eb for the float64 log path (d_prepare_log in softmax.inc): x
+ * itself, not x - m, so no TwoSum and no tail -- nine of the ~45
+ * instructions an entry of pyactx_sm_exp_d_near.  The caller keeps |x| <=
+ * 1400 (|n| < 2^11: n LN2HI exact in vm_exp_core's reduction) and n + eb
+ * in [-1022, 1023], so that 2^(n + eb) is one normal factor and the
+ * result (1 + qh) 2^(n + eb) is rounded once: ~0.5 ULP, as vexp.  With
+ * elo, also the rounding error of 1 + qh plus the core's tail ql, scaled
+ * (the result's low part, to ~2^-59 relative). */
+PYACTX_VM_INLINE double pyactx_sm_exp_d_scaled(double x, int64_t eb, double *elo)
+{
+    double ql;
+    uint64_t kb;
+    double qh = pyactx_vm_exp_core_d(x, 0.0, 0, &ql, &kb);
+    double sc = pyactx_sm_pow2(kb + (uint64_t)eb), u = 1.0 + qh;
+    if (elo) *elo = (((1.0 - u) + qh) + ql) * sc;      /* Fast2Sum: |qh| < 1 */
+    return u * sc;
 }
 
 /* ------------------------------------------------------------- float16 */
