@@ -220,7 +220,7 @@ static inline void pyactx_sm_acc_init(pyactx_sm_acc *a)
          (err) = ((a) - ((s) - bb_)) + ((b) - bb_); } while (0)
 
 /* how pyactx_sm_acc_add sums: plain sums in the s lanes; TwoSum; or
- * Fast2Sum, for terms in [0, 1] in lanes that start at 1 (see
+ * Fast2Sum, for terms in [0, base] in lanes that start at base (see
  * pyactx_sm_acc_init_based) */
 #define PYACTX_SM_SUM_PLAIN 0
 #define PYACTX_SM_SUM_TWO 1
@@ -303,43 +303,24 @@ static inline double pyactx_sm_acc_total(const pyactx_sm_acc *a, double *lo)
     return hi;
 }
 
-/* A sum of terms in [0, 1] (the e_j of a row) whose lanes start at 1
- * (pyactx_sm_acc_init_based): each s lane is then >= 1 >= the next term,
- * so Fast2Sum's error term is exact (pyactx_sm_acc_add with PYACTX_SM_SUM_BASED: 3
+/* A sum of terms in [0, base] whose lanes start at base (the e_j of a
+ * row: base 1 for v_prepare's e^(x - m) <= 1, 2 for d_sums' e^x 2^eb <=
+ * sqrt(2)): each s lane is then >= base >= the next term, so Fast2Sum's
+ * error term is exact (pyactx_sm_acc_add with PYACTX_SM_SUM_BASED: 3
  * operations where TwoSum takes 6), and the total takes the PYACTX_SM_L
- * ones off again, by TwoSum. */
-static inline void pyactx_sm_acc_init_based(pyactx_sm_acc *a)
+ * bases off again, by TwoSum. */
+static inline void pyactx_sm_acc_init_based(pyactx_sm_acc *a, double base)
 {
     for (int l = 0; l < PYACTX_SM_L; l++) {
-        a->s[l] = 1;
+        a->s[l] = base;
         a->c[l] = 0;
     }
 }
 
-/* the same for terms in [0, 2] in lanes that start at 2 (the float64 log
- * path's e^x 2^eb, d_prepare_log in softmax.inc: up to sqrt(2)) */
-static inline void pyactx_sm_acc_init_based2(pyactx_sm_acc *a)
-{
-    for (int l = 0; l < PYACTX_SM_L; l++) {
-        a->s[l] = 2;
-        a->c[l] = 0;
-    }
-}
-
-static inline double pyactx_sm_acc_total_base(const pyactx_sm_acc *a, double base, double *lo)
+static inline double pyactx_sm_acc_total_based(const pyactx_sm_acc *a, double base, double *lo)
 {
     double l1, h2, l2, hi = pyactx_sm_acc_total(a, &l1);
     PYACTX_SM_TWO_SUM(h2, l2, hi, -base * PYACTX_SM_L);
-    l2 += l1;
-    hi = h2 + l2;
-    *lo = l2 - (hi - h2);
-    return hi;
-}
-
-static inline double pyactx_sm_acc_total_based(const pyactx_sm_acc *a, double *lo)
-{
-    double l1, h2, l2, hi = pyactx_sm_acc_total(a, &l1);
-    PYACTX_SM_TWO_SUM(h2, l2, hi, -(double)PYACTX_SM_L);
     l2 += l1;
     hi = h2 + l2;
     *lo = l2 - (hi - h2);
