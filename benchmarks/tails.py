@@ -10,7 +10,13 @@ at all) read up to 1.42x in one run -- where the arrays lay, not what they
 held.  A shared machine still moves a single case by ~10 %, so rerun a case
 that stands out.
 
-    python benchmarks/tails.py [--funcs geglu,gelu_tanh]
+The softmax family gets the same test on rows of 1000 (1000 rows): rows
+of N(0, 3^2) against the same rows under a causal mask (row i is -inf after
+its entry i: half the entries) and against wide rows, N(0, 30^2), whose
+entries reach far below the max (results that are subnormal or round to
+0).
+
+    python benchmarks/tails.py [--funcs geglu,gelu_tanh,softmax]
 """
 import argparse
 import time
@@ -31,6 +37,56 @@ def cases(only):
         for f in (getattr(pyactx, name), getattr(pyactx, name + "_grad")):
             if not only or name in only or f.__name__ in only:
                 yield f, (), 2
+
+
+FAMILY = ("softmax", "log_softmax", "logsumexp", "cross_entropy", "cross_entropy_grad",
+          "softmax_vjp", "log_softmax_vjp")
+
+
+def family_rows(rng, dt, shape=(1000, 1000)):
+    """{kind: rows} for the softmax family: plain, causal mask, wide"""
+    plain = rng.standard_normal(shape) * 3.0
+    causal = plain.copy()
+    causal[np.triu_indices(shape[1], 1, shape[0])] = -np.inf
+    wide = rng.standard_normal(shape) * 30.0
+    return {k: v.astype(dt) for k, v in (("plain", plain), ("causal", causal), ("wide", wide))}
+
+
+def family_call(name, x, g, label, out):
+    u = pyactx.ufuncs
+    if name in ("softmax_vjp", "log_softmax_vjp"):
+        return lambda: getattr(u, name)(x, g, out=out)
+    if name in ("cross_entropy", "cross_entropy_grad"):
+        return lambda: getattr(u, name)(x, label, out=out)
+    return lambda: getattr(u, name)(x, out=out)
+
+
+def family(only, reps, rows):
+    rng = np.random.default_rng(1)
+    for dt in (np.float32, np.float64):
+        data = family_rows(rng, dt)
+        x = np.empty_like(data["plain"])
+        g = rng.standard_normal(x.shape).astype(dt)
+        label = np.zeros(x.shape[0], dtype=np.intp)      # on the diagonal's left end: never masked
+        for name in FAMILY:
+            if only and name not in only:
+                continue
+            reduce = name in ("logsumexp", "cross_entropy")
+            out = np.empty(x.shape[0] if reduce else x.shape, dt)
+            call = family_call(name, x, g, label, out)
+            t = {k: 1e9 for k in data}
+            kinds = list(data)
+            with np.errstate(all="ignore"):
+                for rnd in range(3):
+                    for k in (kinds if rnd % 2 == 0 else kinds[::-1]):
+                        np.copyto(x, data[k])
+                        for _ in range(max(1, reps // 3)):
+                            t0 = time.perf_counter()
+                            call()
+                            t[k] = min(t[k], time.perf_counter() - t0)
+            for k in ("causal", "wide"):
+                rows.append((t[k] / t["plain"], f"{name} [{k}]", np.dtype(dt).name,
+                             t["plain"] / x.size * 1e9, t[k] / x.size * 1e9))
 
 
 def best_time(f, args, outs, reps):
@@ -69,10 +125,13 @@ def main():
                             np.copyto(b, d)
                         t[s] = min(t[s], best_time(f, args, outs, a.reps // 3 or 1))
             rows.append((t[8.0] / t[1.0], f.__name__, np.dtype(dt).name, t[1.0] / n * 1e9, t[8.0] / n * 1e9))
+    family(only, a.reps, rows)
     rows.sort(reverse=True)
-    print(f"{'function':28s} {'dtype':8s} {'N(0,1) ns/el':>13s} {'N(0,8^2) ns/el':>15s} {'ratio':>6s}")
+    print("tail time / plain time; elementwise: N(0,8^2) / N(0,1); softmax family (rows of 1000):\n"
+          "[causal] masked / N(0,3^2) rows, [wide] N(0,30^2) / N(0,3^2) rows")
+    print(f"{'function':32s} {'dtype':8s} {'plain ns/el':>12s} {'tails ns/el':>12s} {'ratio':>6s}")
     for r, name, dt, t1, t8 in rows:
-        print(f"{name:28s} {dt:8s} {t1:13.3f} {t8:15.3f} {r:6.2f}")
+        print(f"{name:32s} {dt:8s} {t1:12.3f} {t8:12.3f} {r:6.2f}")
     over = [r for r in rows if r[0] > 1.3]
     print(f"\n{len(over)} of {len(rows)} cases over 1.3")
 

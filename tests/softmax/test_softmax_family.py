@@ -268,15 +268,20 @@ def test_long_rows_sum_to_one(dtype, sigma):
 # x - max to -128) first.  Rows around each switch, with spreads that give
 # subnormal and zero results, against the long double definition.
 
+@pytest.mark.parametrize("n", [1007, 13, 29])
 @pytest.mark.parametrize("spread", [0.01, 3.0, 30.0, 400.0])
 @pytest.mark.parametrize("top", [0.0, 12.5, -39.9, 40.0, 40.01, -40.01, 100.0, -170.0,
                                  255.9, -255.9, 256.0, -256.0, 3e4, 2.0 ** 21, -1e30, 3e38])
-def test_float32_softmax_regimes(top, spread):
-    rng = np.random.default_rng(zlib.crc32(f"{top}/{spread}".encode()))
-    n = 1000 + 7                                   # a partial last block of 16
+def test_float32_softmax_regimes(top, spread, n):
+    # n: a partial last block of 16 after many (1007) or one (29) whole
+    # ones, computed as the row's last 16 entries; or no whole block (13),
+    # loaded with the missing lanes set to the max
+    rng = np.random.default_rng(zlib.crc32(f"{top}/{spread}".encode() + (b"" if n == 1007 else b"%d" % n)))
     x = (top - np.abs(rng.standard_normal(n) * spread)).astype(np.float32)
-    x[rng.integers(n)] = np.float32(top)           # the max itself
-    x[rng.integers(n, size=5)] = -np.inf
+    k0 = rng.integers(n)
+    x[k0] = np.float32(top)                        # the max itself
+    x[rng.integers(n, size=5 if n > 100 else 2)] = -np.inf
+    x[k0] = np.float32(top)
     ninf = np.isneginf(x)
     y_ref, ls_ref, lse_ref, lse_scale, e_ref, T_ref = _long_reference(x)   # e = 0 at -inf
     k = int(np.argmax(x))

@@ -59,8 +59,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__AVX512F__)
-#  include <immintrin.h>   /* pyactx_sm_f_sum_wide */
+#if defined(__AVX512F__) || defined(__AVX2__)
+#  include <immintrin.h>   /* pyactx_sm_f_sum_wide, f_load_part (softmax.inc) */
 #endif
 
 #ifdef PYACTX_NO_LONG_DOUBLE
