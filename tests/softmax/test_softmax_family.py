@@ -749,6 +749,14 @@ def test_neg_inf_entries_give_exact_zero(dtype):
     finite = pyactx.softmax(x[~ninf])
     np.testing.assert_array_equal(r["softmax"][~ninf], finite)
     np.testing.assert_array_equal(r["logsumexp"], pyactx.logsumexp(x[~ninf]))
+    # one finite entry: log_softmax there is log 1 = +0 exactly (the float32
+    # rows gave -0 until issue 12: the masked entries' clamped terms counted)
+    for row in ([0.0, -INF], [-INF, 2.5, -INF]):
+        one = np.array(row, dtype=dtype)
+        k = int(np.flatnonzero(np.isfinite(one))[0])
+        ls1 = pyactx.log_softmax(one)
+        assert ls1[k] == 0 and not np.signbit(ls1[k]), (row, ls1)
+        assert pyactx.softmax(one)[k] == 1
     # a label on a -inf logit: infinite loss, gradient -1 there
     with np.errstate(all="raise"):
         assert pyactx.ufuncs.cross_entropy(x, I(0)) == INF
